@@ -1,0 +1,1 @@
+"""Measurements of what a trained model learned."""

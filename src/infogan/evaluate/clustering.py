@@ -1,0 +1,43 @@
+"""Clustering scores of a categorical code: accuracy after Hungarian matching, NMI, ARI.
+
+Category k of a code is not digit k: the mapping is arbitrary, so accuracy is computed
+after the one-to-one assignment of categories to labels that maximises agreement.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+
+def contingency_table(predicted: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Counts (num_categories, num_labels): row = predicted category, column = true label."""
+    predicted, labels = np.asarray(predicted, dtype=np.int64), np.asarray(labels, dtype=np.int64)
+    rows, columns = predicted.max(initial=0) + 1, labels.max(initial=0) + 1
+    table = np.zeros((rows, columns), dtype=np.int64)
+    np.add.at(table, (predicted, labels), 1)
+    return table
+
+
+def hungarian_mapping(predicted: np.ndarray, labels: np.ndarray) -> dict[int, int]:
+    """The category -> label assignment (one-to-one) that maximises matched counts."""
+    table = contingency_table(predicted, labels)
+    category_index, label_index = linear_sum_assignment(table, maximize=True)
+    return {int(c): int(label) for c, label in zip(category_index, label_index)}
+
+
+def clustering_accuracy(predicted: np.ndarray, labels: np.ndarray) -> float:
+    """Fraction of items whose category maps to their label under the Hungarian matching."""
+    table = contingency_table(predicted, labels)
+    category_index, label_index = linear_sum_assignment(table, maximize=True)
+    return float(table[category_index, label_index].sum() / max(len(labels), 1))
+
+
+def clustering_scores(predicted: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """``accuracy``, ``nmi`` (arithmetic normalisation) and ``ari`` of a clustering."""
+    return {
+        "accuracy": clustering_accuracy(predicted, labels),
+        "nmi": float(normalized_mutual_info_score(labels, predicted)),
+        "ari": float(adjusted_rand_score(labels, predicted)),
+    }

@@ -1,0 +1,385 @@
+"""Latent codes as data: the one place that knows how codes are sampled, laid out and scored.
+
+A ``LatentSpec`` holds the incompressible noise z and the codes c = (c1, ..., cL). From it
+come a batch of samples from the prior P(z) P(c), the generator input, the size and layout
+of Q's output, log Q(c|x) per code, the prior entropy H(c) per code and the variational
+lower bound L_I = E[log Q(c|x)] + H(c) <= I(c; G(z, c)), all in nats.
+
+Spec strings (``parse_codes``) are what the CLI accepts, for example::
+
+    cat:10,unif:2                      one Cat(10) code, two Uniform(-1, 1) codes
+    cat:10x4,gauss:4:qstd=learned      four Cat(10) codes, four N(0, 1) codes with learned std
+    unif:1:lambda=0.1:low=-2:high=2    one Uniform(-2, 2) code with lambda 0.1
+    noise:62:dist=normal               62 dims of N(0, 1) noise
+
+>>> spec = LatentSpec(Noise(62), parse_codes("cat:10,unif:2"))
+>>> spec.generator_input_size, spec.q_output_size
+(74, 12)
+>>> round(spec.entropy_nats()["c1"], 3)
+2.303
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+
+from infogan.errors import SpecError
+
+CodeKind = Literal["categorical", "uniform", "gaussian"]
+KIND_ALIASES: dict[str, CodeKind] = {
+    "cat": "categorical",
+    "categorical": "categorical",
+    "unif": "uniform",
+    "uniform": "uniform",
+    "gauss": "gaussian",
+    "gaussian": "gaussian",
+    "normal": "gaussian",
+}
+LOG_STD_RANGE = (-6.0, 4.0)  # clamp for a learned posterior log-std, in log units
+
+
+def _finite(value: float, what: str) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        raise SpecError(f"{what} must be a finite number, got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Noise:
+    """Incompressible noise z: ``dim`` values from Uniform(-1, 1) or N(0, 1)."""
+
+    dim: int = 62
+    dist: Literal["uniform", "normal"] = "uniform"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.dim, int) or isinstance(self.dim, bool) or self.dim < 0:
+            raise SpecError(f"noise dimension must be a non-negative integer, got {self.dim!r}")
+        if self.dist not in ("uniform", "normal"):
+            raise SpecError(f"noise distribution must be 'uniform' or 'normal', got {self.dist!r}")
+
+
+@dataclass(frozen=True)
+class Code:
+    """One latent code with its prior, its weight lambda and its posterior family in Q.
+
+    Categorical codes have a uniform prior over ``categories`` values. Continuous codes are
+    Uniform(low, high) or N(mean, std); Q models them with a Gaussian whose std is either
+    fixed (``posterior_std``, the authors' MNIST setting: 1.0) or learned (``learned_std``).
+    """
+
+    name: str
+    kind: CodeKind
+    categories: int = 0
+    low: float = -1.0
+    high: float = 1.0
+    mean: float = 0.0
+    std: float = 1.0
+    weight: float = 1.0
+    learned_std: bool = False
+    posterior_std: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not self.name or not isinstance(self.name, str):
+            raise SpecError(f"code name must be a non-empty string, got {self.name!r}")
+        if self.kind not in ("categorical", "uniform", "gaussian"):
+            raise SpecError(f"unknown code kind {self.kind!r} (use cat, unif or gauss)")
+        if _finite(self.weight, f"lambda of {self.name}") < 0:
+            raise SpecError(f"lambda of {self.name} must be >= 0, got {self.weight}")
+        if self.kind == "categorical":
+            if not isinstance(self.categories, int) or self.categories < 2:
+                raise SpecError(
+                    f"categorical code {self.name} needs at least 2 categories, "
+                    f"got {self.categories!r}"
+                )
+        if self.kind == "uniform":
+            if _finite(self.low, "low") >= _finite(self.high, "high"):
+                raise SpecError(f"uniform code {self.name} needs low < high, got {self.low} >= {self.high}")
+        if self.kind == "gaussian":
+            _finite(self.mean, "mean")
+            if _finite(self.std, "std") <= 0:
+                raise SpecError(f"gaussian code {self.name} needs std > 0, got {self.std}")
+        if _finite(self.posterior_std, "posterior std") <= 0:
+            raise SpecError(f"posterior std of {self.name} must be > 0, got {self.posterior_std}")
+
+    @property
+    def is_categorical(self) -> bool:
+        return self.kind == "categorical"
+
+    @property
+    def input_size(self) -> int:
+        """Columns this code takes in the generator input (one-hot for categorical)."""
+        return self.categories if self.is_categorical else 1
+
+    @property
+    def q_size(self) -> int:
+        """Columns this code takes in Q's output: logits, or mean (and log-std)."""
+        if self.is_categorical:
+            return self.categories
+        return 2 if self.learned_std else 1
+
+    def entropy_nats(self) -> float:
+        """H(c) of the prior in nats (differential entropy for continuous codes)."""
+        if self.kind == "categorical":
+            return math.log(self.categories)
+        if self.kind == "uniform":
+            return math.log(self.high - self.low)
+        return 0.5 * math.log(2 * math.pi * math.e * self.std**2)
+
+    def sample(self, batch_size: int, rng: torch.Generator | None, device: torch.device) -> torch.Tensor:
+        """Draw (B,) values: int64 category indices, or float32 code values."""
+        if self.is_categorical:
+            return torch.randint(self.categories, (batch_size,), generator=rng, device=device)
+        unit = torch.rand if self.kind == "uniform" else torch.randn
+        draws = unit(batch_size, generator=rng, device=device)
+        if self.kind == "uniform":
+            return self.low + (self.high - self.low) * draws
+        return self.mean + self.std * draws
+
+    def log_q(self, q_part: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        """log Q(c|x) in nats, shape (B,), from this code's slice of Q's output (B, q_size)."""
+        if self.is_categorical:
+            # Cross-entropy on raw logits: log_softmax once, never a softmax before it.
+            return -F.cross_entropy(q_part, values, reduction="none")
+        posterior_mean = q_part[:, 0]
+        if self.learned_std:
+            log_std = q_part[:, 1].clamp(*LOG_STD_RANGE)
+        else:
+            log_std = torch.full_like(posterior_mean, math.log(self.posterior_std))
+        # Gaussian log-density with the standard deviation (not the variance) in the scale.
+        standardized = (values - posterior_mean) * torch.exp(-log_std)
+        return -0.5 * standardized.square() - log_std - 0.5 * math.log(2 * math.pi)
+
+    def describe(self) -> str:
+        if self.is_categorical:
+            prior = f"Cat({self.categories})"
+        elif self.kind == "uniform":
+            prior = f"Unif({self.low:g}, {self.high:g})"
+        else:
+            prior = f"N({self.mean:g}, {self.std:g}^2)"
+        posterior = "learned std" if self.learned_std else f"std {self.posterior_std:g}"
+        extra = "" if self.is_categorical else f", Q: Gaussian, {posterior}"
+        return f"{self.name} ~ {prior}, lambda {self.weight:g}{extra}"
+
+
+@dataclass
+class LatentBatch:
+    """A batch of latent draws: noise (B, noise_dim) and one (B,) tensor per code name."""
+
+    noise: torch.Tensor
+    codes: dict[str, torch.Tensor] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return self.noise.shape[0]
+
+
+@dataclass(frozen=True)
+class LatentSpec:
+    """Noise plus codes; the generator input is [z, code_1, ..., code_L] in that order."""
+
+    noise: Noise
+    codes: tuple[Code, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "codes", tuple(self.codes))
+        names = [code.name for code in self.codes]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise SpecError(f"duplicate code names: {', '.join(duplicates)}")
+        if self.generator_input_size == 0:
+            raise SpecError("the latent spec is empty: give noise or at least one code")
+
+    @property
+    def generator_input_size(self) -> int:
+        return self.noise.dim + sum(code.input_size for code in self.codes)
+
+    @property
+    def q_output_size(self) -> int:
+        return sum(code.q_size for code in self.codes)
+
+    @property
+    def categorical(self) -> tuple[Code, ...]:
+        return tuple(code for code in self.codes if code.is_categorical)
+
+    @property
+    def continuous(self) -> tuple[Code, ...]:
+        return tuple(code for code in self.codes if not code.is_categorical)
+
+    def code(self, name: str) -> Code:
+        for code in self.codes:
+            if code.name == name:
+                return code
+        raise SpecError(f"no code named {name!r}; codes are {', '.join(c.name for c in self.codes)}")
+
+    def sample(
+        self, batch_size: int, rng: torch.Generator | None = None, device: torch.device | str = "cpu"
+    ) -> LatentBatch:
+        """Draw B samples of z and every code from the prior."""
+        device = torch.device(device)
+        unit = torch.rand if self.noise.dist == "uniform" else torch.randn
+        noise = unit(batch_size, self.noise.dim, generator=rng, device=device)
+        if self.noise.dist == "uniform":
+            noise = noise * 2 - 1
+        codes = {code.name: code.sample(batch_size, rng, device) for code in self.codes}
+        return LatentBatch(noise, codes)
+
+    def generator_input(self, batch: LatentBatch) -> torch.Tensor:
+        """The generator's input (B, generator_input_size): z, one-hots and code values."""
+        columns = [batch.noise]
+        for code in self.codes:
+            values = batch.codes[code.name]
+            if code.is_categorical:
+                columns.append(F.one_hot(values, code.categories).to(batch.noise.dtype))
+            else:
+                columns.append(values.to(batch.noise.dtype).unsqueeze(1))
+        return torch.cat(columns, dim=1)
+
+    def split_q_output(self, q_output: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Q's output (B, q_output_size) cut into one (B, q_size) slice per code."""
+        parts = torch.split(q_output, [code.q_size for code in self.codes], dim=1)
+        return {code.name: part for code, part in zip(self.codes, parts)}
+
+    def log_q(self, q_output: torch.Tensor, batch: LatentBatch) -> dict[str, torch.Tensor]:
+        """log Q(c_i|x) per code, each (B,), in nats."""
+        parts = self.split_q_output(q_output)
+        return {code.name: code.log_q(parts[code.name], batch.codes[code.name]) for code in self.codes}
+
+    def entropy_nats(self) -> dict[str, float]:
+        """H(c_i) of each code's prior, in nats."""
+        return {code.name: code.entropy_nats() for code in self.codes}
+
+    def info_lower_bound(self, q_output: torch.Tensor, batch: LatentBatch) -> dict[str, torch.Tensor]:
+        """L_I per code = mean log Q(c_i|x) + H(c_i), scalar tensors in nats."""
+        entropies = self.entropy_nats()
+        return {name: log_q.mean() + entropies[name] for name, log_q in self.log_q(q_output, batch).items()}
+
+    def posterior(self, q_output: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Q's posterior per code: (B, k) probabilities, or (B, 2) Gaussian [mean, std]."""
+        result = {}
+        for code, part in zip(self.codes, self.split_q_output(q_output).values()):
+            if code.is_categorical:
+                result[code.name] = part.softmax(dim=1)
+            else:
+                if code.learned_std:
+                    std = part[:, 1].clamp(*LOG_STD_RANGE).exp()
+                else:
+                    std = torch.full_like(part[:, 0], code.posterior_std)
+                result[code.name] = torch.stack([part[:, 0], std], dim=1)
+        return result
+
+    def describe(self) -> str:
+        lines = [f"z: {self.noise.dim} x {self.noise.dist}"] + [code.describe() for code in self.codes]
+        return "; ".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"noise": asdict(self.noise), "codes": [asdict(code) for code in self.codes]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LatentSpec:
+        try:
+            return cls(Noise(**data["noise"]), tuple(Code(**code) for code in data["codes"]))
+        except (KeyError, TypeError) as error:
+            raise SpecError(f"latent spec is malformed: {error}") from None
+
+
+def _parse_option(code_kind: CodeKind, key: str, raw: str, item: str) -> tuple[str, object]:
+    """One ``key=value`` option of a code item, as a Code field and its value."""
+    numeric = {"lambda": "weight", "low": "low", "high": "high", "mean": "mean", "std": "std"}
+    try:
+        if key in numeric:
+            return numeric[key], float(raw)
+        if key == "qstd" and code_kind != "categorical":
+            if raw == "learned":
+                return "learned_std", True
+            return "posterior_std", float(raw)
+        if key == "name":
+            if not raw.isidentifier():
+                raise SpecError(f"code name {raw!r} in {item!r} must be letters, digits or _")
+            return "name", raw
+    except ValueError:
+        raise SpecError(f"option {key}={raw!r} in {item!r} is not a number") from None
+    raise SpecError(f"unknown option {key!r} in {item!r} (lambda, low, high, mean, std, qstd, name)")
+
+
+def _parse_item(item: str, first_index: int) -> list[Code]:
+    """One comma-separated item such as ``cat:10x2:lambda=1`` into its codes."""
+    fields = item.split(":")
+    head, options = fields[0], fields[2:]
+    if len(fields) < 2 or not fields[1]:
+        raise SpecError(f"code item {item!r} needs KIND:N, e.g. cat:10 or unif:2")
+    kind = KIND_ALIASES.get(head.strip().lower())
+    if kind is None:
+        raise SpecError(f"unknown code kind {head!r} in {item!r} (use cat, unif or gauss)")
+    size_text, _, repeat_text = fields[1].partition("x")
+    try:
+        size = int(size_text)
+        repeat = int(repeat_text) if repeat_text else 1
+    except ValueError:
+        raise SpecError(f"{fields[1]!r} in {item!r} is not N or NxM with integers") from None
+    if kind == "categorical":
+        count, categories = repeat, size
+    else:
+        count, categories = size * repeat, 0
+    if count < 1 or count > 1000:
+        raise SpecError(f"code item {item!r} must give between 1 and 1000 codes")
+    settings: dict[str, object] = {}
+    for option in options:
+        key, equals, raw = option.partition("=")
+        if not equals:
+            raise SpecError(f"option {option!r} in {item!r} must be key=value")
+        field_name, value = _parse_option(kind, key.strip().lower(), raw.strip(), item)
+        settings[field_name] = value
+    if "name" in settings and count > 1:
+        raise SpecError(f"name= in {item!r} names one code, but the item gives {count}")
+    defaults = {"weight": 1.0}
+    codes = []
+    for offset in range(count):
+        name = str(settings.get("name", f"c{first_index + offset}"))
+        values = {**defaults, **{k: v for k, v in settings.items() if k != "name"}}
+        codes.append(Code(name=name, kind=kind, categories=categories, **values))
+    return codes
+
+
+def parse_codes(text: str) -> tuple[Code, ...]:
+    """Codes from a spec string such as ``cat:10,unif:2`` (see the module docstring)."""
+    if not isinstance(text, str) or not text.strip():
+        raise SpecError("code spec is empty: give e.g. cat:10,unif:2")
+    codes: list[Code] = []
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            raise SpecError(f"empty item in code spec {text!r}")
+        if item.lower().startswith("noise"):
+            continue
+        codes.extend(_parse_item(item, len(codes) + 1))
+    names = [code.name for code in codes]
+    if len(set(names)) != len(names):
+        raise SpecError(f"duplicate code names in {text!r}")
+    return tuple(codes)
+
+
+def parse_noise(text: str, default: Noise | None = None) -> Noise:
+    """Noise from ``62``, ``noise:62`` or ``noise:62:dist=normal``; or the noise item of a code spec."""
+    for item in str(text).split(","):
+        fields = item.strip().split(":")
+        if fields[0].lower() == "noise":
+            fields = fields[1:]
+        elif len(fields) > 1 or not fields[0].strip().isdigit():
+            continue
+        if not fields or not fields[0].strip().isdigit():
+            raise SpecError(f"noise item {item!r} needs a dimension, e.g. noise:62")
+        dist = "uniform"
+        for option in fields[1:]:
+            key, _, value = option.partition("=")
+            if key.strip().lower() != "dist" or value.strip() not in ("uniform", "normal"):
+                raise SpecError(f"noise option {option!r} must be dist=uniform or dist=normal")
+            dist = value.strip()
+        return Noise(int(fields[0]), dist)  # type: ignore[arg-type]
+    if default is None:
+        raise SpecError(f"no noise item in {text!r}")
+    return default

@@ -1,0 +1,169 @@
+"""Generator, the shared D/Q body and the D and Q heads, built from an architecture table.
+
+Each of the paper's architectures is one ``Architecture`` value (the appendix tables in
+PAPER.md); one parametrised builder turns it into modules. All kernels are 4x4; a stride-2
+convolution with padding 1 halves the side, a stride-2 transposed convolution doubles it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from infogan.errors import InfoganError
+
+
+@dataclass(frozen=True)
+class ConvLayer:
+    """One 4x4 (transposed) convolution: output channels, stride, batch norm after it."""
+
+    channels: int
+    stride: int = 2
+    batch_norm: bool = True
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A paper appendix table: D/Q body, heads and G, plus the image format."""
+
+    image_channels: int
+    image_size: int
+    body_convs: tuple[ConvLayer, ...]
+    body_fc: int
+    q_hidden: int
+    generator_fc: int
+    generator_start: tuple[int, int]  # (channels, side) of the first feature map
+    generator_convs: tuple[ConvLayer, ...]  # every up-convolution but the last
+    output_activation: str = "sigmoid"  # images in [0, 1]; "tanh" for [-1, 1]
+
+
+ARCHITECTURES: dict[str, Architecture] = {
+    # MNIST: D conv 64 s2 lReLU; conv 128 s2 BN lReLU; FC 1024 BN lReLU; Q FC 128 BN lReLU.
+    # G: FC 1024 BN ReLU; FC 7x7x128 BN ReLU; upconv 64 s2 BN ReLU; upconv 1 s2 (sigmoid).
+    "mnist": Architecture(
+        image_channels=1,
+        image_size=28,
+        body_convs=(ConvLayer(64, batch_norm=False), ConvLayer(128)),
+        body_fc=1024,
+        q_hidden=128,
+        generator_fc=1024,
+        generator_start=(128, 7),
+        generator_convs=(ConvLayer(64),),
+    ),
+}
+
+
+def get_architecture(name: str) -> Architecture:
+    if name not in ARCHITECTURES:
+        raise InfoganError(f"unknown architecture {name!r}; known: {', '.join(sorted(ARCHITECTURES))}")
+    return ARCHITECTURES[name]
+
+
+def _conv_side(side: int, layer: ConvLayer) -> int:
+    return (side + 2 - 4) // layer.stride + 1
+
+
+def _padding(layer: ConvLayer) -> int:
+    return 1 if layer.stride == 2 else 0
+
+
+class Generator(nn.Module):
+    """G(z, c): generator input (B, input_size) -> images (B, C, H, W)."""
+
+    def __init__(self, arch: Architecture, input_size: int):
+        super().__init__()
+        start_channels, start_side = arch.generator_start
+        self.start_shape = (start_channels, start_side, start_side)
+        layers: list[nn.Module] = []
+        width = input_size
+        if arch.generator_fc:
+            layers += [nn.Linear(input_size, arch.generator_fc), nn.BatchNorm1d(arch.generator_fc), nn.ReLU()]
+            width = arch.generator_fc
+        flat = start_channels * start_side * start_side
+        layers += [nn.Linear(width, flat), nn.BatchNorm1d(flat), nn.ReLU()]
+        self.fully_connected = nn.Sequential(*layers)
+        convs: list[nn.Module] = []
+        channels = start_channels
+        for layer in arch.generator_convs:
+            convs.append(nn.ConvTranspose2d(channels, layer.channels, 4, layer.stride, _padding(layer)))
+            convs += [nn.BatchNorm2d(layer.channels)] if layer.batch_norm else []
+            convs.append(nn.ReLU())
+            channels = layer.channels
+        convs.append(nn.ConvTranspose2d(channels, arch.image_channels, 4, 2, 1))
+        convs.append(nn.Sigmoid() if arch.output_activation == "sigmoid" else nn.Tanh())
+        self.upsample = nn.Sequential(*convs)
+
+    def forward(self, generator_input: torch.Tensor) -> torch.Tensor:
+        features = self.fully_connected(generator_input)  # (B, C0 * S0 * S0)
+        features = features.view(-1, *self.start_shape)  # (B, C0, S0, S0), MNIST (B, 128, 7, 7)
+        return self.upsample(features)  # (B, C, H, W), MNIST (B, 1, 28, 28)
+
+
+class DiscriminatorBody(nn.Module):
+    """The layers D and Q share: images (B, C, H, W) -> features (B, body_fc)."""
+
+    def __init__(self, arch: Architecture, leaky_slope: float):
+        super().__init__()
+        layers: list[nn.Module] = []
+        channels, side = arch.image_channels, arch.image_size
+        for layer in arch.body_convs:
+            layers.append(nn.Conv2d(channels, layer.channels, 4, layer.stride, _padding(layer)))
+            layers += [nn.BatchNorm2d(layer.channels)] if layer.batch_norm else []
+            layers.append(nn.LeakyReLU(leaky_slope))
+            channels, side = layer.channels, _conv_side(side, layer)
+        self.convs = nn.Sequential(*layers)  # MNIST: (B, 1, 28, 28) -> (B, 128, 7, 7)
+        self.fully_connected = nn.Sequential(
+            nn.Linear(channels * side * side, arch.body_fc), nn.BatchNorm1d(arch.body_fc), nn.LeakyReLU(leaky_slope)
+        )
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.fully_connected(self.convs(images).flatten(1))  # (B, body_fc)
+
+
+class Discriminator(nn.Module):
+    """D and Q on one shared body: images -> (real/fake logits (B,), Q output (B, q_size)).
+
+    Q is a small head on D's body, so the information term costs almost nothing and, when
+    it is in D's loss, trains the Q head and the shared body together.
+    """
+
+    def __init__(self, arch: Architecture, q_output_size: int, leaky_slope: float):
+        super().__init__()
+        self.body = DiscriminatorBody(arch, leaky_slope)
+        self.d_head = nn.Linear(arch.body_fc, 1)
+        hidden = arch.q_hidden or arch.body_fc
+        q_layers: list[nn.Module] = []
+        if arch.q_hidden:
+            q_layers += [nn.Linear(arch.body_fc, hidden), nn.BatchNorm1d(hidden), nn.LeakyReLU(leaky_slope)]
+        q_layers.append(nn.Linear(hidden, max(q_output_size, 1)))
+        self.q_head = nn.Sequential(*q_layers)
+
+    def forward(self, images: torch.Tensor, detach_q: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        """``detach_q`` stops Q's gradient at the body (the plain-GAN baseline)."""
+        features = self.body(images)  # (B, body_fc)
+        real_logits = self.d_head(features).squeeze(1)  # (B,)
+        q_output = self.q_head(features.detach() if detach_q else features)  # (B, q_size)
+        return real_logits, q_output
+
+
+def init_weights(module: nn.Module) -> None:
+    """The authors' initialisation: weights ~ N(0, 0.02), biases 0, BN scale ~ N(1, 0.02)."""
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+        nn.init.zeros_(module.bias)
+    elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+def build_networks(
+    arch: Architecture, generator_input_size: int, q_output_size: int, leaky_slope: float
+) -> tuple[Generator, Discriminator]:
+    """Fresh, initialised G and D/Q for an architecture and a latent spec's sizes."""
+    generator = Generator(arch, generator_input_size)
+    discriminator = Discriminator(arch, q_output_size, leaky_slope)
+    generator.apply(init_weights)
+    discriminator.apply(init_weights)
+    return generator, discriminator

@@ -1,0 +1,294 @@
+"""Training: ``train_step`` (a D step, then a G step) and the loop around it.
+
+The D step updates the shared body, D's head and Q's head with
+    adversarial(D) - lambda * L_I   (fakes from fresh z, c; G not updated),
+the G step updates G alone with
+    non-saturating adversarial(G) - lambda * L_I   (fresh z, c; D/Q frozen),
+so the information term trains G, the Q head and the shared body, as in the authors' code.
+Real and fake images go through D in separate passes (batch-norm statistics per pass).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from infogan import run as run_folder
+from infogan.checkpoint import FORMAT_VERSION, checkpoint_name, load_latest_checkpoint, prune_checkpoints, save_checkpoint
+from infogan.config import TrainConfig
+from infogan.data import EpochSampler, LabelledImages, load_dataset, to_float_images
+from infogan.errors import CheckpointError, DivergenceError, InfoganError
+from infogan.evaluate.clustering import clustering_scores
+from infogan.latent import LatentSpec
+from infogan.losses import discriminator_loss, generator_loss
+from infogan.networks import Discriminator, Generator, get_architecture
+from infogan.sampling import encode
+from infogan.viz import save_png, traversal_grid
+
+
+@dataclass
+class TrainingState:
+    """Everything that changes during training and must be checkpointed."""
+
+    generator: Generator
+    discriminator: Discriminator
+    optimizer_g: torch.optim.Adam
+    optimizer_d: torch.optim.Adam
+    latent_rng: torch.Generator
+    sampler: EpochSampler
+    step: int = 0
+    elapsed_s: float = 0.0
+
+
+def build_training_state(config: TrainConfig, device: torch.device, dataset_size: int) -> TrainingState:
+    """Fresh networks (seeded by ``config.seed``), Adam optimisers and random streams."""
+    torch.manual_seed(config.seed)
+    generator, discriminator = run_folder.build_models(config)
+    generator.to(device)
+    discriminator.to(device)
+    betas = (config.beta1, config.beta2)
+    optimizer_g = torch.optim.Adam(generator.parameters(), lr=config.lr_g, betas=betas)
+    optimizer_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr_d, betas=betas)
+    latent_rng = torch.Generator(device=device).manual_seed(config.seed + 1)
+    sampler = EpochSampler(dataset_size, config.batch_size, config.seed + 2)
+    return TrainingState(generator, discriminator, optimizer_g, optimizer_d, latent_rng, sampler)
+
+
+def train_step(
+    state: TrainingState, spec: LatentSpec, real_images: torch.Tensor, info_weight: float
+) -> dict[str, float]:
+    """One D update then one G update on a batch of float images (B, C, H, W).
+
+    ``info_weight`` 1 is InfoGAN (each code's own lambda applies inside); 0 is the plain
+    GAN baseline, where Q learns on detached body features and G ignores it.
+    """
+    generator, discriminator = state.generator, state.discriminator
+    batch_size, device = real_images.shape[0], real_images.device
+    plain = info_weight == 0
+
+    # 1. D step: fakes from fresh latents, no gradient into G.
+    latents = spec.sample(batch_size, state.latent_rng, device)
+    with torch.no_grad():
+        fake_images = generator(spec.generator_input(latents))  # (B, C, H, W)
+    real_logits, _ = discriminator(real_images)  # separate passes: BN statistics per pass
+    fake_logits, q_output = discriminator(fake_images, detach_q=plain)
+    # In the plain baseline Q still learns (on detached features) so L_I can be measured.
+    d_total, metrics = discriminator_loss(spec, real_logits, fake_logits, q_output, latents, info_weight=1.0)
+
+    # 2. Update the shared body, D head and Q head.
+    state.optimizer_d.zero_grad(set_to_none=True)
+    d_total.backward()
+    state.optimizer_d.step()
+
+    # 3. G step: fresh latents, D/Q frozen so only G's gradients are computed.
+    latents = spec.sample(batch_size, state.latent_rng, device)
+    discriminator.requires_grad_(False)
+    fake_images = generator(spec.generator_input(latents))
+    fake_logits, q_output = discriminator(fake_images)
+    g_total, g_metrics = generator_loss(spec, fake_logits, q_output, latents, info_weight)
+
+    # 4. Update G.
+    state.optimizer_g.zero_grad(set_to_none=True)
+    g_total.backward()
+    state.optimizer_g.step()
+    discriminator.requires_grad_(True)
+
+    state.step += 1
+    metrics.update(g_metrics)
+    return metrics
+
+
+def check_finite(metrics: dict[str, float], step: int) -> None:
+    """Stop with a clear error naming the loss that became NaN or infinite."""
+    for name, value in metrics.items():
+        if not math.isfinite(value):
+            raise DivergenceError(
+                f"{name} became {value} at step {step}; the last good checkpoint is kept "
+                "(lower the learning rates and --resume)"
+            )
+
+
+def checkpoint_state(state: TrainingState, config: TrainConfig) -> dict:
+    """The checkpoint dict: tensors and plain data only (safe to load with weights_only)."""
+    return {
+        "version": FORMAT_VERSION,
+        "step": state.step,
+        "elapsed_s": state.elapsed_s,
+        "config": config.to_json(),
+        "generator": state.generator.state_dict(),
+        "discriminator": state.discriminator.state_dict(),
+        "optimizer_g": state.optimizer_g.state_dict(),
+        "optimizer_d": state.optimizer_d.state_dict(),
+        "rng": {
+            "latent": state.latent_rng.get_state(),
+            "sampler": state.sampler.state_dict(),
+            **capture_global_rng(),
+        },
+    }
+
+
+def capture_global_rng() -> dict:
+    """The process-wide random states of torch, NumPy and Python, as tensors and lists."""
+    _, numpy_keys, numpy_position, has_gauss, cached_gauss = np.random.get_state()
+    python_version, python_state, python_gauss = random.getstate()
+    return {
+        "torch": torch.get_rng_state(),
+        "numpy": [torch.from_numpy(numpy_keys.astype(np.int64)), numpy_position, has_gauss, cached_gauss],
+        "python": [python_version, list(python_state), python_gauss],
+    }
+
+
+def restore_global_rng(saved: dict) -> None:
+    torch.set_rng_state(saved["torch"])
+    numpy_keys, numpy_position, has_gauss, cached_gauss = saved["numpy"]
+    np.random.set_state(("MT19937", numpy_keys.numpy().astype(np.uint32), numpy_position, has_gauss, cached_gauss))
+    python_version, python_state, python_gauss = saved["python"]
+    random.setstate((python_version, tuple(python_state), python_gauss))
+
+
+def restore_state(state: TrainingState, checkpoint: dict, config: TrainConfig) -> None:
+    """Load a checkpoint into ``state``; refuse one whose architecture or codes differ."""
+    saved = TrainConfig.from_dict(json.loads(checkpoint["config"]))
+    if saved.identity() != config.identity():
+        raise CheckpointError(
+            "the checkpoint was trained with another architecture, dataset or latent spec; "
+            "resume with the run's own settings or start a new run with --out"
+        )
+    try:
+        state.generator.load_state_dict(checkpoint["generator"])
+        state.discriminator.load_state_dict(checkpoint["discriminator"])
+        state.optimizer_g.load_state_dict(checkpoint["optimizer_g"])
+        state.optimizer_d.load_state_dict(checkpoint["optimizer_d"])
+    except (RuntimeError, ValueError, KeyError) as error:
+        raise CheckpointError(f"checkpoint does not fit the networks: {str(error).splitlines()[0]}") from None
+    rng = checkpoint["rng"]
+    restore_global_rng(rng)
+    state.latent_rng.set_state(rng["latent"])
+    state.sampler.load_state_dict(rng["sampler"])
+    state.step = int(checkpoint["step"])
+    state.elapsed_s = float(checkpoint.get("elapsed_s", 0.0))
+
+
+def evaluate_categorical(
+    discriminator: Discriminator, spec: LatentSpec, test_set: LabelledImages, output_activation: str
+) -> dict[str, float]:
+    """``eval/<code>/accuracy|nmi|ari`` of every categorical code on a labelled set, via Q."""
+    device = next(discriminator.parameters()).device
+    posteriors = encode(discriminator, spec, to_float_images(test_set.images, output_activation).to(device))
+    labels = test_set.labels.numpy()
+    scores = {}
+    for code in spec.categorical:
+        predicted = posteriors[code.name].argmax(dim=1).cpu().numpy()
+        for metric, value in clustering_scores(predicted, labels).items():
+            scores[f"eval/{code.name}/{metric}"] = value
+    return scores
+
+
+class _IntervalMeans:
+    """Running means of the step metrics between two log lines."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, float] = {}
+        self.count = 0
+
+    def add(self, metrics: dict[str, float]) -> None:
+        for name, value in metrics.items():
+            self.sums[name] = self.sums.get(name, 0.0) + value
+        self.count += 1
+
+    def pop(self) -> dict[str, float]:
+        means = {name: total / max(self.count, 1) for name, total in self.sums.items()}
+        self.sums, self.count = {}, 0
+        return means
+
+
+def _prepare(config: TrainConfig, run_dir: Path, resume: bool, overwrite: bool) -> TrainConfig:
+    """Check the run folder and, on resume, merge the saved config with the allowed changes."""
+    run_folder.prepare_run_dir(run_dir, resume, overwrite)
+    if resume:
+        saved = run_folder.read_config(run_dir)
+        if saved.identity() != config.identity() or saved.mode != config.mode:
+            raise CheckpointError(
+                f"{run_dir} was trained with another architecture, dataset, mode or latent spec; "
+                "resume it with its own settings (only steps, intervals and device may change)"
+            )
+        config = config.with_changes(seed=saved.seed, lr_d=saved.lr_d, lr_g=saved.lr_g, batch_size=saved.batch_size)
+    run_folder.write_config(run_dir, config)
+    return config
+
+
+def _save(state: TrainingState, config: TrainConfig, run_dir: Path) -> None:
+    folder = run_dir / run_folder.CHECKPOINT_DIR
+    folder.mkdir(exist_ok=True)
+    save_checkpoint(folder / checkpoint_name(state.step), checkpoint_state(state, config))
+    prune_checkpoints(folder, config.keep_checkpoints)
+
+
+def train(
+    config: TrainConfig,
+    run_dir: str | Path,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> Path:
+    """Train (or continue) a run in ``run_dir`` up to ``config.steps``; returns the folder."""
+    run_dir = Path(run_dir)
+    device = run_folder.resolve_device(config.device)
+    train_set = load_dataset(config.dataset, "train", config.data_dir)
+    test_set = load_dataset(config.dataset, "test", config.data_dir) if config.eval_every else None
+    config = _prepare(config, run_dir, resume, overwrite)
+    output_activation = get_architecture(config.architecture).output_activation
+    state = build_training_state(config, device, len(train_set.images))
+    if resume:
+        checkpoint = load_latest_checkpoint(run_dir / run_folder.CHECKPOINT_DIR, device)
+        if checkpoint is not None:
+            restore_state(state, checkpoint, config)
+        run_folder.truncate_metrics(run_dir, state.step)
+    real_pool = train_set.images.to(device)  # (N, C, H, W) uint8, whole set in memory
+    info_weight = 0.0 if config.mode == "plain" else 1.0
+    spec, means = config.latent, _IntervalMeans()
+    entropies = {f"entropy/{name}": value for name, value in spec.entropy_nats().items()}
+    (run_dir / run_folder.IMAGE_DIR).mkdir(exist_ok=True)
+    first_code = spec.codes[0].name if spec.codes else None
+    bar = tqdm(total=config.steps, initial=state.step, disable=not progress, dynamic_ncols=True, unit="step")
+    started = time.perf_counter() - state.elapsed_s
+    while state.step < config.steps:
+        real_images = to_float_images(real_pool[state.sampler.next_indices().to(device)], output_activation)
+        metrics = train_step(state, spec, real_images, info_weight)
+        check_finite(metrics, state.step)
+        means.add(metrics)
+        state.elapsed_s = time.perf_counter() - started
+        if first_code:
+            bar.set_postfix({f"L_I({first_code})": f"{metrics[f'info/{first_code}']:.3f}",
+                             "H": f"{entropies[f'entropy/{first_code}']:.3f}"}, refresh=False)
+        bar.update(1)
+        _periodic(state, config, run_dir, means, entropies, test_set, output_activation)
+    bar.close()
+    return run_dir
+
+
+def _periodic(
+    state: TrainingState, config: TrainConfig, run_dir: Path, means: _IntervalMeans,
+    entropies: dict[str, float], test_set: LabelledImages | None, output_activation: str,
+) -> None:
+    """Metrics lines, evaluation, image grids and checkpoints at their intervals and at the end."""
+    step, last = state.step, state.step == config.steps
+    if step % config.log_every == 0 or last:
+        record = {"kind": "train", "step": step, "time_s": round(state.elapsed_s, 3), **means.pop(), **entropies}
+        run_folder.append_metrics(run_dir, record)
+    if test_set is not None and config.latent.categorical and (step % config.eval_every == 0 or last):
+        scores = evaluate_categorical(state.discriminator, config.latent, test_set, output_activation)
+        run_folder.append_metrics(run_dir, {"kind": "eval", "step": step, "time_s": round(state.elapsed_s, 3), **scores})
+    if step % config.image_every == 0 or last:
+        grid = traversal_grid(state.generator, config.latent, None, seed=config.seed, output_activation=output_activation)
+        save_png(grid, run_dir / run_folder.IMAGE_DIR / f"step_{step:08d}.png")
+    if step % config.checkpoint_every == 0 or last:
+        _save(state, config, run_dir)

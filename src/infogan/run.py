@@ -17,9 +17,11 @@ import torch
 
 from infogan.checkpoint import list_checkpoints, load_checkpoint, load_latest_checkpoint, write_atomic
 from infogan.config import TrainConfig
+from infogan.data import to_float_images
 from infogan.errors import CheckpointError, InfoganError
 from infogan.latent import LatentSpec
 from infogan.networks import Discriminator, Generator, build_networks, get_architecture
+from infogan.sampling import codes_batch, encode, generate
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
@@ -135,6 +137,25 @@ class LoadedRun:
     discriminator: Discriminator
     step: int
     device: torch.device
+
+    def sample(self, count: int, seed: int = 0, codes: dict[str, float | int] | None = None) -> torch.Tensor:
+        """``count`` generated images (N, C, H, W) with the named codes fixed, e.g. {"c1": 3}."""
+        if count < 1:
+            raise InfoganError(f"number of images must be positive, got {count}")
+        return generate(self.generator, self.spec, codes_batch(self.spec, count, seed, codes, self.device))
+
+    def encode(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Q's posterior per code for images (N, C, H, W): uint8 0-255 or floats in G's range."""
+        if images.dtype == torch.uint8:
+            images = to_float_images(images, get_architecture(self.config.architecture).output_activation)
+        return encode(self.discriminator, self.spec, images)
+
+    def predict(self, images: torch.Tensor, code: str | None = None) -> torch.Tensor:
+        """Most probable category (N,) of a categorical code (default: the first) per image."""
+        name = code or (self.spec.categorical[0].name if self.spec.categorical else None)
+        if name is None or not self.spec.code(name).is_categorical:
+            raise InfoganError("predict needs a categorical code")
+        return self.encode(images)[name].argmax(dim=1).cpu()
 
 
 def build_models(config: TrainConfig) -> tuple[Generator, Discriminator]:

@@ -1,0 +1,227 @@
+"""The ``infogan`` command: argument parsing only; the work happens in the library.
+
+Every user error ends in one line on stderr, ``infogan: error: ...``, and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import warnings
+from pathlib import Path
+
+from infogan.errors import InfoganError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise InfoganError(message)
+
+
+def _add_train(commands: argparse._SubParsersAction) -> None:
+    train = commands.add_parser("train", help="train a model (default: the paper's MNIST experiment)")
+    train.add_argument("--preset", help="experiment preset (mnist, mnist-paper)")
+    train.add_argument("--out", type=Path, help="run folder (default: runs/<preset>-seed<seed>)")
+    length = train.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=int, help="number of D+G updates")
+    length.add_argument("--epochs", type=float, help="passes over the training set instead of --steps")
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--seed", type=int)
+    train.add_argument("--device", choices=("auto", "cpu", "cuda"))
+    train.add_argument("--codes", help="latent codes, e.g. cat:10,unif:2 (see README)")
+    train.add_argument("--noise", help="noise, e.g. 62 or noise:62:dist=normal")
+    train.add_argument("--mode", choices=("infogan", "plain"), help="plain: GAN baseline, Q measured only")
+    train.add_argument("--lr-d", type=float, help="Adam learning rate of D and Q")
+    train.add_argument("--lr-g", type=float, help="Adam learning rate of G")
+    train.add_argument("--data-dir", help="folder with the dataset's files (default: bundled MNIST)")
+    for name in ("log-every", "eval-every", "image-every", "checkpoint-every", "keep-checkpoints"):
+        train.add_argument(f"--{name}", type=int)
+    train.add_argument(
+        "--resume", nargs="?", const=True, default=False, metavar="RUN_DIR",
+        help="continue the run in --out (or in RUN_DIR) from its newest valid checkpoint",
+    )
+    train.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _add_inference(commands: argparse._SubParsersAction) -> None:
+    evaluate = commands.add_parser("evaluate", help="clustering accuracy, NMI, ARI, L_I and H(c) per code")
+    evaluate.add_argument("run_dir", type=Path)
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument("--data-dir", help="folder with the labelled test files")
+    evaluate.add_argument("--samples", type=int, default=10000, help="generated samples for L_I")
+    evaluate.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    traverse = commands.add_parser("traverse", help="the paper's Figure 2 grids, one per continuous code")
+    traverse.add_argument("run_dir", type=Path)
+    traverse.add_argument("--out", type=Path, required=True, help="FILE.png; per-code grids go beside it")
+    traverse.add_argument("--columns", type=int, default=10)
+    traverse.add_argument("--seed", type=int, default=0)
+    sample = commands.add_parser("sample", help="a grid of generated images with chosen codes")
+    sample.add_argument("run_dir", type=Path)
+    sample.add_argument("--n", type=int, default=64, help="number of images")
+    sample.add_argument("--out", type=Path, required=True, help="FILE.png")
+    sample.add_argument("--code", action="append", default=[], metavar="NAME=VALUE", help="fix a code, e.g. c1=3")
+    sample.add_argument("--seed", type=int, default=0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="infogan", description="Train InfoGAN and measure what its codes learned.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_train(commands)
+    _add_inference(commands)
+    return parser
+
+
+def _train_config(args: argparse.Namespace, base):
+    """``base`` (a preset, or a resumed run's saved config) with the command line's changes."""
+    from infogan.data import load_dataset
+    from infogan.latent import LatentSpec, parse_codes, parse_noise
+
+    changes = {
+        name: getattr(args, name)
+        for name in ("batch_size", "seed", "device", "mode", "lr_d", "lr_g", "data_dir", "steps",
+                     "log_every", "eval_every", "image_every", "checkpoint_every", "keep_checkpoints")
+        if getattr(args, name) is not None
+    }
+    config = base.with_changes(**changes)
+    if args.codes is not None or args.noise is not None:
+        codes = parse_codes(args.codes) if args.codes is not None else config.latent.codes
+        noise_text = args.noise if args.noise is not None else (args.codes or "")
+        config = config.with_changes(latent=LatentSpec(parse_noise(noise_text, config.latent.noise), codes))
+    if args.epochs is not None:
+        if not math.isfinite(args.epochs) or args.epochs <= 0:
+            raise InfoganError(f"epochs must be positive, got {args.epochs}")
+        size = len(load_dataset(config.dataset, "train", config.data_dir).labels)
+        config = config.with_changes(steps=max(1, round(args.epochs * size / config.batch_size)))
+    return config
+
+
+def _run_train(args: argparse.Namespace) -> None:
+    from infogan.presets import get_preset
+    from infogan.run import read_config
+    from infogan.trainer import train
+
+    run_dir = args.out
+    if isinstance(args.resume, str):
+        if run_dir is not None and Path(args.resume) != run_dir:
+            raise InfoganError("give the run folder once: --resume RUN_DIR or --out RUN_DIR --resume")
+        run_dir = Path(args.resume)
+    resume = args.resume is not False
+    if resume and run_dir is None:
+        raise InfoganError("--resume needs the run folder: --resume RUN_DIR or --out RUN_DIR --resume")
+    if resume and args.overwrite:
+        raise InfoganError("--resume and --overwrite contradict each other; choose one")
+    if resume:
+        saved = read_config(run_dir)
+        if args.preset is not None and args.preset != saved.preset:
+            raise InfoganError(f"{run_dir} was trained with preset {saved.preset!r}, not {args.preset!r}")
+        config = _train_config(args, saved)
+    else:
+        config = _train_config(args, get_preset(args.preset or "mnist"))
+    run_dir = run_dir or Path("runs") / f"{config.preset}-seed{config.seed}"
+    print(f"infogan: training {config.preset} for {config.steps} steps into {run_dir}", file=sys.stderr)
+    print(f"infogan: latent {config.latent.describe()}", file=sys.stderr)
+    train(config, run_dir, resume=resume, overwrite=args.overwrite, progress=not args.no_progress)
+    _write_final_traversals(run_dir)
+    print(f"infogan: done; evaluate with: infogan evaluate {run_dir}", file=sys.stderr)
+
+
+def _write_final_traversals(run_dir: Path) -> None:
+    from infogan.networks import get_architecture
+    from infogan.run import load_run
+    from infogan.viz import save_traversals
+
+    run = load_run(run_dir)
+    activation = get_architecture(run.config.architecture).output_activation
+    save_traversals(run.generator, run.spec, run_dir / "traversal.png", seed=run.config.seed, output_activation=activation)
+
+
+def _run_evaluate(args: argparse.Namespace) -> None:
+    from infogan.evaluate.run_metrics import evaluate_run
+    from infogan.run import load_run
+
+    if args.samples < 1:
+        raise InfoganError(f"--samples must be positive, got {args.samples}")
+    result = evaluate_run(load_run(args.run_dir, args.device), args.data_dir, args.samples)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"run {result['run']} at step {result['step']}")
+    for name, scores in result["codes"].items():
+        line = f"  {name:>6} ({scores['kind']}): L_I {scores['info_lower_bound_nats']:.3f} nats, H(c) {scores['entropy_nats']:.3f}"
+        if "accuracy" in scores:
+            line += f"; accuracy {scores['accuracy']:.4f}, NMI {scores['nmi']:.4f}, ARI {scores['ari']:.4f}"
+        print(line)
+
+
+def _run_traverse(args: argparse.Namespace) -> None:
+    from infogan.networks import get_architecture
+    from infogan.run import load_run
+    from infogan.viz import save_traversals
+
+    if args.columns < 2:
+        raise InfoganError(f"--columns must be at least 2, got {args.columns}")
+    run = load_run(args.run_dir)
+    activation = get_architecture(run.config.architecture).output_activation
+    for path in save_traversals(run.generator, run.spec, args.out, args.columns, args.seed, activation):
+        print(path)
+
+
+def parse_code_values(items: list[str], spec) -> dict[str, float | int]:
+    """``["c1=3", "c2=-1.5"]`` -> {"c1": 3, "c2": -1.5}, checked against the spec."""
+    values: dict[str, float | int] = {}
+    for item in items:
+        name, equals, raw = item.partition("=")
+        if not equals:
+            raise InfoganError(f"--code {item!r} must be NAME=VALUE, e.g. c1=3")
+        code = spec.code(name.strip())
+        try:
+            value = int(raw) if code.is_categorical else float(raw)
+        except ValueError:
+            raise InfoganError(f"--code {item!r}: {raw!r} is not a {'category index' if code.is_categorical else 'number'}") from None
+        if code.is_categorical and not 0 <= value < code.categories:
+            raise InfoganError(f"--code {item!r}: category must be in 0..{code.categories - 1}")
+        if not code.is_categorical and not math.isfinite(value):
+            raise InfoganError(f"--code {item!r}: value must be finite")
+        values[code.name] = value
+    return values
+
+
+def _run_sample(args: argparse.Namespace) -> None:
+    from infogan.networks import get_architecture
+    from infogan.run import load_run
+    from infogan.viz import image_grid, save_png
+
+    if args.n < 1 or args.n > 10000:
+        raise InfoganError(f"--n must be between 1 and 10000, got {args.n}")
+    run = load_run(args.run_dir)
+    images = run.sample(args.n, args.seed, parse_code_values(args.code, run.spec))
+    columns = math.ceil(math.sqrt(args.n))
+    activation = get_architecture(run.config.architecture).output_activation
+    print(save_png(image_grid(images, math.ceil(args.n / columns), columns, activation), args.out))
+
+
+COMMANDS = {"train": _run_train, "evaluate": _run_evaluate, "traverse": _run_traverse, "sample": _run_sample}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``infogan`` console script; returns the exit status."""
+    warnings.filterwarnings("ignore", category=UserWarning, module="torch")
+    try:
+        args = build_parser().parse_args(argv)
+        COMMANDS[args.command](args)
+    except InfoganError as error:
+        print(f"infogan: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("infogan: interrupted; the last checkpoint is kept (continue with --resume)", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""The CLI end to end on a tiny real MNIST run, through subprocesses as a user runs it."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def infogan(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "infogan", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.mark.slow
+def test_train_evaluate_traverse_sample_resume(tmp_path):
+    run_dir = tmp_path / "run"
+    tiny = ["--batch-size", "16", "--log-every", "2", "--checkpoint-every", "2", "--image-every", "2",
+            "--eval-every", "2", "--no-progress"]
+    result = infogan("train", "--steps", "4", "--out", run_dir, *tiny)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["step_00000002.pt", "step_00000004.pt"]
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["steps"] == 4 and config["batch_size"] == 16 and config["latent"]["noise"]["dim"] == 62
+    records = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records if r["kind"] == "train"] == [2, 4]
+    assert all(r["entropy/c1"] == pytest.approx(2.302585) for r in records if r["kind"] == "train")
+    assert (run_dir / "traversal.png").exists() and (run_dir / "traversal_c2.png").exists()
+
+    result = infogan("evaluate", run_dir, "--json", "--samples", "200", "--no-fid", "--no-attributes")
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(result.stdout)
+    assert scores["step"] == 4
+    c1 = scores["codes"]["c1"]
+    assert c1["entropy_nats"] == pytest.approx(2.302585)
+    assert 0.05 < c1["accuracy"] <= 1 and 0 <= c1["nmi"] <= 1
+    assert c1["info_lower_bound_nats"] <= c1["entropy_nats"]
+
+    out = tmp_path / "grid.png"
+    result = infogan("traverse", run_dir, "--out", out)
+    assert result.returncode == 0, result.stderr
+    from PIL import Image
+
+    assert Image.open(out).size == (10 * 30, 10 * 30)
+    assert Image.open(tmp_path / "grid_c3.png").size == (300, 300)
+    result = infogan("sample", run_dir, "--n", "9", "--out", tmp_path / "s.png", "--code", "c1=3", "--code", "c2=1.5")
+    assert result.returncode == 0 and Image.open(tmp_path / "s.png").size == (90, 90)
+
+    result = infogan("train", "--steps", "6", "--out", run_dir, "--resume", *tiny)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records if r["kind"] == "train"] == [2, 4, 6]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "--preset", "nope"], "unknown preset"),
+        (["train", "--codes", "cat:10,unif:2:low=1:high=0"], "low < high"),
+        (["train", "--codes", "cat:0"], "at least 2 categories"),
+        (["train", "--batch-size", "-1"], "batch-size must be a positive integer"),
+        (["train", "--steps", "0"], "steps must be a positive integer"),
+        (["train", "--data-dir", "/definitely/missing"], "does not exist"),
+        (["train", "--device", "tpu"], "invalid choice"),
+        (["evaluate", "/definitely/missing"], "does not exist"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
+    result = infogan(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("infogan: error")]
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr

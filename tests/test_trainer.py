@@ -1,0 +1,71 @@
+import copy
+
+import pytest
+import torch
+
+from infogan.data import load_dataset, to_float_images
+from infogan.run import read_metrics
+from infogan.trainer import build_training_state, train, train_step
+
+
+@pytest.fixture(scope="module")
+def real_batch():
+    return to_float_images(load_dataset("mnist", "test").images[:16])
+
+
+def _snapshot(module):
+    return {name: value.clone() for name, value in module.state_dict().items()}
+
+
+def test_train_step_changes_every_network(tiny_config, real_batch):
+    state = build_training_state(tiny_config, torch.device("cpu"), 100)
+    before_g, before_d = _snapshot(state.generator), _snapshot(state.discriminator)
+    metrics = train_step(state, tiny_config.latent, real_batch, info_weight=1.0)
+    for name in ("loss/d", "loss/g", "info/c1", "info/c2", "d/real", "d/fake"):
+        assert name in metrics
+    changed = lambda before, module, prefix: any(  # noqa: E731
+        not torch.equal(before[k], v) for k, v in module.state_dict().items() if k.startswith(prefix)
+    )
+    assert changed(before_g, state.generator, "")
+    assert changed(before_d, state.discriminator, "body.")
+    assert changed(before_d, state.discriminator, "q_head.")
+    assert changed(before_d, state.discriminator, "d_head.")
+    assert state.step == 1
+
+
+def test_generation_and_encoding_change_nothing(tiny_config, real_batch):
+    from infogan.sampling import encode, generate
+
+    state = build_training_state(tiny_config, torch.device("cpu"), 100)
+    before_g, before_d = _snapshot(state.generator), _snapshot(state.discriminator)
+    generate(state.generator, tiny_config.latent, tiny_config.latent.sample(8))
+    encode(state.discriminator, tiny_config.latent, real_batch)
+    assert all(torch.equal(before_g[k], v) for k, v in state.generator.state_dict().items())
+    assert all(torch.equal(before_d[k], v) for k, v in state.discriminator.state_dict().items())
+
+
+@pytest.mark.parametrize("info_weight, q_matters", [(0.0, False), (1.0, True)])
+def test_q_head_steers_g_and_the_body_only_in_infogan_mode(tiny_config, real_batch, info_weight, q_matters):
+    """Plain GAN: G and D's body do not depend on Q's weights; InfoGAN: they do."""
+    state = build_training_state(tiny_config, torch.device("cpu"), 100)
+    other = copy.deepcopy(state)
+    with torch.no_grad():
+        for parameter in other.discriminator.q_head.parameters():
+            parameter.add_(0.5 * torch.randn_like(parameter))
+    train_step(state, tiny_config.latent, real_batch, info_weight)
+    train_step(other, tiny_config.latent, real_batch, info_weight)
+    same_g = all(torch.equal(a, b) for a, b in zip(state.generator.parameters(), other.generator.parameters()))
+    same_body = all(
+        torch.equal(a, b) for a, b in zip(state.discriminator.body.parameters(), other.discriminator.body.parameters())
+    )
+    assert same_g == (not q_matters)
+    assert same_body == (not q_matters)
+
+
+def test_training_is_deterministic_on_cpu(tiny_config, tmp_path):
+    config = tiny_config.with_changes(steps=3, log_every=1)
+    train(config, tmp_path / "a", progress=False)
+    train(config, tmp_path / "b", progress=False)
+    strip = lambda records: [{k: v for k, v in r.items() if k != "time_s"} for r in records]  # noqa: E731
+    assert strip(read_metrics(tmp_path / "a")) == strip(read_metrics(tmp_path / "b"))
+    assert len(read_metrics(tmp_path / "a", "train")) == 3

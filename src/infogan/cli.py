@@ -12,7 +12,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from infogan.errors import InfoganError
+from infogan.errors import InfoganError, InfoganWarning
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,6 +45,10 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
         help="continue the run in --out (or in RUN_DIR) from its newest valid checkpoint",
     )
     train.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
+    train.add_argument(
+        "--on-divergence", choices=("stop", "rollback"),
+        help="on a NaN/inf loss: stop (default), or reload the last checkpoint with halved learning rates",
+    )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -55,17 +59,126 @@ def _add_inference(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--data-dir", help="folder with the labelled test files")
     evaluate.add_argument("--samples", type=int, default=10000, help="generated samples for L_I")
     evaluate.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of the generated samples")
+    evaluate.add_argument("--no-attributes", action="store_true", help="skip slant/width of continuous codes")
+    evaluate.add_argument("--no-fid", action="store_true", help="skip digit FID and classifier accuracy")
+    evaluate.add_argument("--confusion-png", type=Path, metavar="FILE.png", help="write c1's confusion matrix")
     traverse = commands.add_parser("traverse", help="the paper's Figure 2 grids, one per continuous code")
     traverse.add_argument("run_dir", type=Path)
     traverse.add_argument("--out", type=Path, required=True, help="FILE.png; per-code grids go beside it")
     traverse.add_argument("--columns", type=int, default=10)
     traverse.add_argument("--seed", type=int, default=0)
     sample = commands.add_parser("sample", help="a grid of generated images with chosen codes")
-    sample.add_argument("run_dir", type=Path)
+    sample.add_argument("run_dir", type=Path, metavar="RUN_DIR|FILE.safetensors")
     sample.add_argument("--n", type=int, default=64, help="number of images")
     sample.add_argument("--out", type=Path, required=True, help="FILE.png")
     sample.add_argument("--code", action="append", default=[], metavar="NAME=VALUE", help="fix a code, e.g. c1=3")
     sample.add_argument("--seed", type=int, default=0)
+
+
+def _add_bench(commands: argparse._SubParsersAction) -> None:
+    bench = commands.add_parser("bench", help="time full training steps: images/s, FLOPs, fraction of matmul peak")
+    bench.add_argument("--preset", default="mnist")
+    bench.add_argument("--batch-size", type=int, default=128)
+    bench.add_argument("--steps", type=int, default=20, help="timed steps per repeat")
+    bench.add_argument("--repeats", type=int, default=3)
+    bench.add_argument("--warmup", type=int, default=3, help="untimed steps first")
+    bench.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _run_bench(args: argparse.Namespace) -> None:
+    from infogan.bench import run_benchmark
+    from infogan.presets import get_preset
+
+    if args.steps < 1 or args.repeats < 1 or args.warmup < 0:
+        raise InfoganError("--steps and --repeats must be positive, --warmup not negative")
+    config = get_preset(args.preset).with_changes(batch_size=args.batch_size, device=args.device)
+    result = run_benchmark(config, args.steps, args.repeats, args.warmup)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"{result['images_per_s']:.1f} images/s ({result['ms_per_step']:.1f} ms/step, batch {result['batch_size']}, "
+          f"{result['device']}, {result['threads']} threads)")
+    print(f"{result['flops_per_step'] / 1e9:.2f} GFLOP/step = {result['achieved_flops_per_s'] / 1e9:.1f} GFLOP/s, "
+          f"{100 * result['fraction_of_matmul_peak']:.0f}% of the measured float32 matmul rate "
+          f"({result['matmul_flops_per_s'] / 1e9:.1f} GFLOP/s); peak memory {result['peak_memory_mb']:.0f} MiB")
+
+
+def _add_export(commands: argparse._SubParsersAction) -> None:
+    export = commands.add_parser("export", help="the generator, its latent spec and config as one .safetensors file")
+    export.add_argument("run_dir", type=Path)
+    export.add_argument("--out", type=Path, required=True, help="FILE.safetensors")
+    export.add_argument("--checkpoint", help="'best' (checkpoints/best.pt) or a checkpoint file (default: the newest)")
+
+
+def _run_export(args: argparse.Namespace) -> None:
+    from infogan.checkpoint import BEST_NAME
+    from infogan.export import export_generator
+    from infogan.run import CHECKPOINT_DIR, load_run
+
+    checkpoint = args.run_dir / CHECKPOINT_DIR / BEST_NAME if args.checkpoint == "best" else args.checkpoint
+    print(export_generator(load_run(args.run_dir, "cpu", checkpoint), args.out))
+
+
+def _add_report(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser("report", help="one self-contained HTML page: config, curves, grids, metrics")
+    report.add_argument("run_dir", type=Path)
+    report.add_argument("--out", type=Path, help="FILE.html (default: RUN_DIR/report.html)")
+    report.add_argument("--evaluation", type=Path, metavar="FILE.json", help="use saved `evaluate --json` output")
+    report.add_argument("--samples", type=int, default=10000, help="generated samples for L_I and FID")
+    report.add_argument("--no-attributes", action="store_true", help="skip slant/width of continuous codes")
+    report.add_argument("--no-fid", action="store_true", help="skip digit FID and classifier accuracy")
+    report.add_argument("--data-dir", help="folder with the labelled test files")
+    figure1 = commands.add_parser("figure1", help="the paper's Figure 1: L_I(c1) of InfoGAN vs a plain GAN")
+    figure1.add_argument("infogan_run", type=Path)
+    figure1.add_argument("plain_run", type=Path)
+    figure1.add_argument("--out", type=Path, required=True, help="FILE.png")
+    figure1.add_argument("--max-step", type=int, default=1000, help="last iteration plotted")
+
+
+def _attribute_text(scores: dict) -> str:
+    """``; slant rho .., width rho .. -> controls ..`` for a measured continuous code, else ""."""
+    if "controls" not in scores:
+        return ""
+    rho = {key: "-" if scores[key] is None else f"{scores[key]:+.3f}" for key in ("slant_rho", "width_rho")}
+    return f"; slant rho {rho['slant_rho']}, width rho {rho['width_rho']} -> controls {scores['controls']}"
+
+
+def _write_confusion_png(result: dict, path: Path | None) -> None:
+    from infogan.report import save_confusion_png
+
+    if path is None:
+        return
+    categorical = [(name, s) for name, s in result["codes"].items() if "confusion_matrix" in s]
+    if not categorical:
+        raise InfoganError("--confusion-png needs a run with a categorical code")
+    name, scores = categorical[0]
+    print(save_confusion_png(scores["confusion_matrix"], scores["confusion_rows"], path, f"{name} vs test labels"),
+          file=sys.stderr)
+
+
+def _run_report(args: argparse.Namespace) -> None:
+    from infogan.report import write_report
+
+    if args.samples < 2:
+        raise InfoganError(f"--samples must be at least 2, got {args.samples}")
+    evaluation = None
+    if args.evaluation is not None:
+        try:
+            evaluation = json.loads(args.evaluation.read_text())
+        except (OSError, json.JSONDecodeError) as error:
+            raise InfoganError(f"cannot read evaluation {args.evaluation}: {error}") from None
+    print(write_report(args.run_dir, args.out, evaluation, data_dir=args.data_dir, samples=args.samples,
+                       attributes=not args.no_attributes, fid=not args.no_fid))
+
+
+def _run_figure1(args: argparse.Namespace) -> None:
+    from infogan.figure1 import save_figure1
+
+    if args.max_step < 1:
+        raise InfoganError(f"--max-step must be positive, got {args.max_step}")
+    print(save_figure1(args.infogan_run, args.plain_run, args.out, args.max_step))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _add_train(commands)
     _add_inference(commands)
+    _add_export(commands)
+    _add_bench(commands)
+    _add_report(commands)
     return parser
 
 
@@ -84,7 +200,7 @@ def _train_config(args: argparse.Namespace, base):
     changes = {
         name: getattr(args, name)
         for name in ("batch_size", "seed", "device", "mode", "lr_d", "lr_g", "data_dir", "steps",
-                     "log_every", "eval_every", "image_every", "checkpoint_every", "keep_checkpoints")
+                     "log_every", "eval_every", "image_every", "checkpoint_every", "keep_checkpoints", "on_divergence")
         if getattr(args, name) is not None
     }
     config = base.with_changes(**changes)
@@ -119,13 +235,20 @@ def _run_train(args: argparse.Namespace) -> None:
         saved = read_config(run_dir)
         if args.preset is not None and args.preset != saved.preset:
             raise InfoganError(f"{run_dir} was trained with preset {saved.preset!r}, not {args.preset!r}")
+        for name in ("seed", "batch_size", "lr_d", "lr_g"):  # the trainer keeps the run's own values
+            if getattr(args, name) is not None and getattr(args, name) != getattr(saved, name):
+                raise InfoganError(f"--{name.replace('_', '-')} cannot change when resuming ({run_dir} uses {getattr(saved, name)})")
         config = _train_config(args, saved)
     else:
         config = _train_config(args, get_preset(args.preset or "mnist"))
     run_dir = run_dir or Path("runs") / f"{config.preset}-seed{config.seed}"
-    print(f"infogan: training {config.preset} for {config.steps} steps into {run_dir}", file=sys.stderr)
-    print(f"infogan: latent {config.latent.describe()}", file=sys.stderr)
-    train(config, run_dir, resume=resume, overwrite=args.overwrite, progress=not args.no_progress)
+
+    def announce(resolved, step: int) -> None:  # once the data, device and run folder are checked
+        start = f"from step {step} " if step else ""
+        print(f"infogan: training {resolved.preset} {start}to {resolved.steps} steps into {run_dir}", file=sys.stderr)
+        print(f"infogan: latent {resolved.latent.describe()}", file=sys.stderr)
+
+    train(config, run_dir, resume=resume, overwrite=args.overwrite, progress=not args.no_progress, on_start=announce)
     _write_final_traversals(run_dir)
     print(f"infogan: done; evaluate with: infogan evaluate {run_dir}", file=sys.stderr)
 
@@ -146,7 +269,9 @@ def _run_evaluate(args: argparse.Namespace) -> None:
 
     if args.samples < 1:
         raise InfoganError(f"--samples must be positive, got {args.samples}")
-    result = evaluate_run(load_run(args.run_dir, args.device), args.data_dir, args.samples)
+    result = evaluate_run(load_run(args.run_dir, args.device), args.data_dir, args.samples, args.seed,
+                          attributes=not args.no_attributes, fid=not args.no_fid)
+    _write_confusion_png(result, args.confusion_png)
     if args.json:
         print(json.dumps(result, indent=2))
         return
@@ -155,7 +280,13 @@ def _run_evaluate(args: argparse.Namespace) -> None:
         line = f"  {name:>6} ({scores['kind']}): L_I {scores['info_lower_bound_nats']:.3f} nats, H(c) {scores['entropy_nats']:.3f}"
         if "accuracy" in scores:
             line += f"; accuracy {scores['accuracy']:.4f}, NMI {scores['nmi']:.4f}, ARI {scores['ari']:.4f}"
-        print(line)
+        print(line + _attribute_text(scores))
+    quality = result.get("sample_quality")
+    if quality:
+        faithful = quality["classifier_accuracy_on_generated"]
+        print(f"  digit FID {quality['digit_fid']:.2f} (small MNIST classifier, not Inception); generated digits "
+              f"read as their category's digit: {'-' if faithful is None else f'{faithful:.4f}'}; "
+              f"classifier test accuracy {quality['classifier_test_accuracy']:.4f}")
 
 
 def _run_traverse(args: argparse.Namespace) -> None:
@@ -198,19 +329,34 @@ def _run_sample(args: argparse.Namespace) -> None:
 
     if args.n < 1 or args.n > 10000:
         raise InfoganError(f"--n must be between 1 and 10000, got {args.n}")
-    run = load_run(args.run_dir)
+    if args.run_dir.suffix == ".safetensors":
+        from infogan.export import load_exported
+
+        run = load_exported(args.run_dir)
+    else:
+        run = load_run(args.run_dir)
     images = run.sample(args.n, args.seed, parse_code_values(args.code, run.spec))
     columns = math.ceil(math.sqrt(args.n))
     activation = get_architecture(run.config.architecture).output_activation
     print(save_png(image_grid(images, math.ceil(args.n / columns), columns, activation), args.out))
 
 
-COMMANDS = {"train": _run_train, "evaluate": _run_evaluate, "traverse": _run_traverse, "sample": _run_sample}
+COMMANDS = {"report": _run_report, "figure1": _run_figure1, "bench": _run_bench, "train": _run_train, "evaluate": _run_evaluate, "traverse": _run_traverse, "sample": _run_sample,
+            "export": _run_export}
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Our own warnings as one line, ``infogan: warning: ...``; others as Python prints them."""
+    if issubclass(category, InfoganWarning):
+        print(f"infogan: warning: {message}", file=sys.stderr)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``infogan`` console script; returns the exit status."""
     warnings.filterwarnings("ignore", category=UserWarning, module="torch")
+    warnings.showwarning = _show_warning
     try:
         args = build_parser().parse_args(argv)
         COMMANDS[args.command](args)

@@ -12,6 +12,7 @@ from infogan.latent import LatentSpec, Noise, parse_codes
 
 Mode = Literal["infogan", "plain"]
 DeviceName = Literal["auto", "cpu", "cuda"]
+DivergencePolicy = Literal["stop", "rollback"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,9 @@ class TrainConfig:
     ``mode="plain"`` is the paper's Figure 1 baseline: lambda is 0 for G and D, and Q is
     trained beside them on detached features of the fakes so that L_I can still be measured.
     Learning rates are Adam's; ``steps`` counts updates of D and G (one batch each).
+    ``on_divergence="rollback"``: on a NaN or infinite loss, reload the newest checkpoint,
+    halve both learning rates and continue (at most ``trainer.MAX_ROLLBACKS`` times); ``"stop"``
+    ends the run with a ``DivergenceError``, keeping the last good checkpoint.
     """
 
     preset: str = "mnist"
@@ -43,6 +47,7 @@ class TrainConfig:
     eval_every: int = 500
     keep_checkpoints: int = 3
     data_dir: str | None = None
+    on_divergence: DivergencePolicy = "stop"
 
     def __post_init__(self) -> None:
         positive = ("steps", "batch_size", "log_every", "image_every", "checkpoint_every", "keep_checkpoints")
@@ -65,6 +70,8 @@ class TrainConfig:
             raise InfoganError(f"mode must be 'infogan' or 'plain', got {self.mode!r}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise InfoganError(f"device must be auto, cpu or cuda, got {self.device!r}")
+        if self.on_divergence not in ("stop", "rollback"):
+            raise InfoganError(f"on-divergence must be 'stop' or 'rollback', got {self.on_divergence!r}")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise InfoganError(f"seed must be a non-negative integer, got {self.seed!r}")
 

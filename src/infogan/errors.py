@@ -24,3 +24,7 @@ class CheckpointError(InfoganError):
 
 class DivergenceError(InfoganError):
     """A loss became NaN or infinite during training."""
+
+
+class InfoganWarning(UserWarning):
+    """Something the user should know that does not stop the work (the CLI prints it on one line)."""

@@ -363,16 +363,22 @@ def parse_codes(text: str) -> tuple[Code, ...]:
     return tuple(codes)
 
 
+def _is_count(text: str) -> bool:
+    """True for a plain ASCII integer such as ``62``; str.isdigit() alone accepts "²", which int() refuses."""
+    text = text.strip()
+    return text.isascii() and text.isdigit()
+
+
 def parse_noise(text: str, default: Noise | None = None) -> Noise:
     """Noise from ``62``, ``noise:62`` or ``noise:62:dist=normal``; or the noise item of a code spec."""
     for item in str(text).split(","):
         fields = item.strip().split(":")
         if fields[0].lower() == "noise":
             fields = fields[1:]
-        elif len(fields) > 1 or not fields[0].strip().isdigit():
+        elif len(fields) > 1 or not _is_count(fields[0]):
             continue
-        if not fields or not fields[0].strip().isdigit():
-            raise SpecError(f"noise item {item!r} needs a dimension, e.g. noise:62")
+        if not fields or not _is_count(fields[0]) or len(fields[0].strip()) > 9:
+            raise SpecError(f"noise item {item[:40]!r} needs a dimension below 10**9, e.g. noise:62")
         dist = "uniform"
         for option in fields[1:]:
             key, _, value = option.partition("=")

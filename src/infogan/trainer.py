@@ -14,7 +14,8 @@ import json
 import math
 import random
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +23,19 @@ import torch
 from tqdm import tqdm
 
 from infogan import run as run_folder
-from infogan.checkpoint import FORMAT_VERSION, checkpoint_name, load_latest_checkpoint, prune_checkpoints, save_checkpoint
+from infogan.checkpoint import (
+    BEST_NAME,
+    FORMAT_VERSION,
+    checkpoint_name,
+    list_checkpoints,
+    load_latest_checkpoint,
+    prune_checkpoints,
+    remove_stray_temporaries,
+    save_checkpoint,
+)
 from infogan.config import TrainConfig
 from infogan.data import EpochSampler, LabelledImages, load_dataset, to_float_images
-from infogan.errors import CheckpointError, DivergenceError, InfoganError
+from infogan.errors import CheckpointError, DataError, DivergenceError
 from infogan.evaluate.clustering import clustering_scores
 from infogan.latent import LatentSpec
 from infogan.losses import discriminator_loss, generator_loss
@@ -33,10 +43,35 @@ from infogan.networks import Discriminator, Generator, get_architecture
 from infogan.sampling import encode
 from infogan.viz import save_png, traversal_grid
 
+MAX_ROLLBACKS = 5  # --on-divergence rollback: then stop, the learning rates are 1/32 of the start
+
+
+class _IntervalMeans:
+    """Running means of the step metrics between two log lines."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, float] = {}
+        self.count = 0
+
+    def add(self, metrics: dict[str, float]) -> None:
+        for name, value in metrics.items():
+            self.sums[name] = self.sums.get(name, 0.0) + value
+        self.count += 1
+
+    def pop(self) -> dict[str, float]:
+        means = {name: total / max(self.count, 1) for name, total in self.sums.items()}
+        self.sums, self.count = {}, 0
+        return means
+
 
 @dataclass
 class TrainingState:
-    """Everything that changes during training and must be checkpointed."""
+    """Everything that changes during training and must be checkpointed.
+
+    ``interval_means`` holds the sums since the last log line, so that a run resumed from a
+    checkpoint between two log lines writes the same next line; ``best_accuracy`` is the
+    best ``eval/<first categorical code>/accuracy`` so far (``None`` before any evaluation).
+    """
 
     generator: Generator
     discriminator: Discriminator
@@ -46,6 +81,8 @@ class TrainingState:
     sampler: EpochSampler
     step: int = 0
     elapsed_s: float = 0.0
+    interval_means: _IntervalMeans = field(default_factory=_IntervalMeans)
+    best_accuracy: float | None = None
 
 
 def build_training_state(config: TrainConfig, device: torch.device, dataset_size: int) -> TrainingState:
@@ -128,6 +165,8 @@ def checkpoint_state(state: TrainingState, config: TrainConfig) -> dict:
         "discriminator": state.discriminator.state_dict(),
         "optimizer_g": state.optimizer_g.state_dict(),
         "optimizer_d": state.optimizer_d.state_dict(),
+        "interval_means": {"sums": dict(state.interval_means.sums), "count": state.interval_means.count},
+        "best_accuracy": state.best_accuracy,
         "rng": {
             "latent": state.latent_rng.get_state(),
             "sampler": state.sampler.state_dict(),
@@ -176,6 +215,34 @@ def restore_state(state: TrainingState, checkpoint: dict, config: TrainConfig) -
     state.sampler.load_state_dict(rng["sampler"])
     state.step = int(checkpoint["step"])
     state.elapsed_s = float(checkpoint.get("elapsed_s", 0.0))
+    saved_means = checkpoint.get("interval_means", {"sums": {}, "count": 0})
+    state.interval_means.sums, state.interval_means.count = dict(saved_means["sums"]), int(saved_means["count"])
+    state.best_accuracy = checkpoint.get("best_accuracy")
+
+
+def roll_back(state: TrainingState, config: TrainConfig, run_dir: Path, diverged: dict[str, float]) -> None:
+    """``--on-divergence rollback``: reload the newest checkpoint and halve both learning rates.
+
+    The rates are halved from the current ones (not the checkpoint's), so repeated rollbacks
+    compound; the halved rates live in the optimiser states and so survive a resume.
+    """
+    diverged_step = state.step
+    learning_rates = [group["lr"] for optimizer in (state.optimizer_g, state.optimizer_d) for group in optimizer.param_groups]
+    bad = sorted(name for name, value in diverged.items() if not math.isfinite(value))
+    checkpoint = load_latest_checkpoint(run_dir / run_folder.CHECKPOINT_DIR, next(state.generator.parameters()).device)
+    if checkpoint is None:
+        raise DivergenceError(
+            f"{bad[0]} became {diverged[bad[0]]} at step {diverged_step}, before any checkpoint to roll back to"
+        )
+    restore_state(state, checkpoint, config)
+    groups = [group for optimizer in (state.optimizer_g, state.optimizer_d) for group in optimizer.param_groups]
+    for group, rate in zip(groups, learning_rates):
+        group["lr"] = rate / 2
+    run_folder.truncate_metrics(run_dir, state.step)
+    run_folder.append_metrics(run_dir, {
+        "kind": "rollback", "step": state.step, "diverged_step": diverged_step, "losses": bad,
+        "lr_g": state.optimizer_g.param_groups[0]["lr"], "lr_d": state.optimizer_d.param_groups[0]["lr"],
+    })
 
 
 def evaluate_categorical(
@@ -193,24 +260,6 @@ def evaluate_categorical(
     return scores
 
 
-class _IntervalMeans:
-    """Running means of the step metrics between two log lines."""
-
-    def __init__(self) -> None:
-        self.sums: dict[str, float] = {}
-        self.count = 0
-
-    def add(self, metrics: dict[str, float]) -> None:
-        for name, value in metrics.items():
-            self.sums[name] = self.sums.get(name, 0.0) + value
-        self.count += 1
-
-    def pop(self) -> dict[str, float]:
-        means = {name: total / max(self.count, 1) for name, total in self.sums.items()}
-        self.sums, self.count = {}, 0
-        return means
-
-
 def _prepare(config: TrainConfig, run_dir: Path, resume: bool, overwrite: bool) -> TrainConfig:
     """Check the run folder and, on resume, merge the saved config with the allowed changes."""
     run_folder.prepare_run_dir(run_dir, resume, overwrite)
@@ -226,11 +275,27 @@ def _prepare(config: TrainConfig, run_dir: Path, resume: bool, overwrite: bool) 
     return config
 
 
-def _save(state: TrainingState, config: TrainConfig, run_dir: Path) -> None:
+def _save(state: TrainingState, config: TrainConfig, run_dir: Path, best: dict | None = None) -> None:
+    """The step checkpoint, pruned to the newest K; or, with ``best``, ``best.pt`` (never pruned)."""
     folder = run_dir / run_folder.CHECKPOINT_DIR
     folder.mkdir(exist_ok=True)
+    if best is not None:
+        save_checkpoint(folder / BEST_NAME, {**checkpoint_state(state, config), "best": best})
+        return
     save_checkpoint(folder / checkpoint_name(state.step), checkpoint_state(state, config))
     prune_checkpoints(folder, config.keep_checkpoints)
+
+
+def _resume(state: TrainingState, config: TrainConfig, run_dir: Path, device: torch.device) -> None:
+    """Continue from the newest checkpoint that loads; refuse when there are some and none loads."""
+    folder = run_dir / run_folder.CHECKPOINT_DIR
+    remove_stray_temporaries(folder)  # a write killed before its rename
+    checkpoint = load_latest_checkpoint(folder, device)
+    if checkpoint is None and list_checkpoints(folder):
+        raise CheckpointError(f"no checkpoint in {folder} can be loaded; start again with --overwrite")
+    if checkpoint is not None:
+        restore_state(state, checkpoint, config)
+    run_folder.truncate_metrics(run_dir, state.step)
 
 
 def train(
@@ -239,23 +304,29 @@ def train(
     resume: bool = False,
     overwrite: bool = False,
     progress: bool = True,
+    on_start: Callable[[TrainConfig, int], None] | None = None,
 ) -> Path:
-    """Train (or continue) a run in ``run_dir`` up to ``config.steps``; returns the folder."""
+    """Train (or continue) a run in ``run_dir`` up to ``config.steps``; returns the folder.
+
+    ``on_start(config, step)`` is called once the data, device and run folder are checked,
+    with the resolved config and the step training starts from (the CLI prints it).
+    """
     run_dir = Path(run_dir)
     device = run_folder.resolve_device(config.device)
     train_set = load_dataset(config.dataset, "train", config.data_dir)
     test_set = load_dataset(config.dataset, "test", config.data_dir) if config.eval_every else None
+    if config.batch_size > len(train_set.images):  # checked before _prepare, which may replace a run
+        raise DataError(f"batch size {config.batch_size} exceeds the data set's {len(train_set.images)} images")
     config = _prepare(config, run_dir, resume, overwrite)
     output_activation = get_architecture(config.architecture).output_activation
     state = build_training_state(config, device, len(train_set.images))
     if resume:
-        checkpoint = load_latest_checkpoint(run_dir / run_folder.CHECKPOINT_DIR, device)
-        if checkpoint is not None:
-            restore_state(state, checkpoint, config)
-        run_folder.truncate_metrics(run_dir, state.step)
+        _resume(state, config, run_dir, device)
+    if on_start is not None:
+        on_start(config, state.step)
     real_pool = train_set.images.to(device)  # (N, C, H, W) uint8, whole set in memory
     info_weight = 0.0 if config.mode == "plain" else 1.0
-    spec, means = config.latent, _IntervalMeans()
+    spec, rollbacks = config.latent, 0
     entropies = {f"entropy/{name}": value for name, value in spec.entropy_nats().items()}
     (run_dir / run_folder.IMAGE_DIR).mkdir(exist_ok=True)
     first_code = spec.codes[0].name if spec.codes else None
@@ -264,30 +335,41 @@ def train(
     while state.step < config.steps:
         real_images = to_float_images(real_pool[state.sampler.next_indices().to(device)], output_activation)
         metrics = train_step(state, spec, real_images, info_weight)
+        diverged = not all(math.isfinite(value) for value in metrics.values())
+        if diverged and config.on_divergence == "rollback" and rollbacks < MAX_ROLLBACKS:
+            rollbacks += 1
+            roll_back(state, config, run_dir, metrics)
+            bar.reset(total=config.steps)
+            bar.update(state.step)
+            continue
         check_finite(metrics, state.step)
-        means.add(metrics)
+        state.interval_means.add(metrics)
         state.elapsed_s = time.perf_counter() - started
         if first_code:
             bar.set_postfix({f"L_I({first_code})": f"{metrics[f'info/{first_code}']:.3f}",
                              "H": f"{entropies[f'entropy/{first_code}']:.3f}"}, refresh=False)
         bar.update(1)
-        _periodic(state, config, run_dir, means, entropies, test_set, output_activation)
+        _periodic(state, config, run_dir, entropies, test_set, output_activation)
     bar.close()
     return run_dir
 
 
 def _periodic(
-    state: TrainingState, config: TrainConfig, run_dir: Path, means: _IntervalMeans,
+    state: TrainingState, config: TrainConfig, run_dir: Path,
     entropies: dict[str, float], test_set: LabelledImages | None, output_activation: str,
 ) -> None:
-    """Metrics lines, evaluation, image grids and checkpoints at their intervals and at the end."""
+    """Metrics lines, evaluation (and best.pt), image grids and checkpoints at their intervals and at the end."""
     step, last = state.step, state.step == config.steps
     if step % config.log_every == 0 or last:
-        record = {"kind": "train", "step": step, "time_s": round(state.elapsed_s, 3), **means.pop(), **entropies}
+        record = {"kind": "train", "step": step, "time_s": round(state.elapsed_s, 3), **state.interval_means.pop(), **entropies}
         run_folder.append_metrics(run_dir, record)
     if test_set is not None and config.latent.categorical and (step % config.eval_every == 0 or last):
         scores = evaluate_categorical(state.discriminator, config.latent, test_set, output_activation)
         run_folder.append_metrics(run_dir, {"kind": "eval", "step": step, "time_s": round(state.elapsed_s, 3), **scores})
+        best_metric = f"eval/{config.latent.categorical[0].name}/accuracy"
+        if state.best_accuracy is None or scores[best_metric] > state.best_accuracy:
+            state.best_accuracy = scores[best_metric]
+            _save(state, config, run_dir, best={"metric": best_metric, "value": scores[best_metric]})
     if step % config.image_every == 0 or last:
         grid = traversal_grid(state.generator, config.latent, None, seed=config.seed, output_activation=output_activation)
         save_png(grid, run_dir / run_folder.IMAGE_DIR / f"step_{step:08d}.png")

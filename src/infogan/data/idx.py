@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import struct
 import zlib
 from dataclasses import dataclass
@@ -42,7 +43,10 @@ def parse_idx(raw: bytes, name: str = "IDX data") -> np.ndarray:
     if len(raw) < header_size:
         raise DataError(f"{name}: truncated IDX header")
     shape = struct.unpack(f">{ndim}I", raw[4:header_size])
-    expected = int(np.prod(shape, dtype=np.int64))
+    if 0 in shape:
+        # NumPy refuses an empty shape such as (0, 2**21, 2**21, 2**21) as "too big".
+        raise DataError(f"{name}: IDX header gives an empty shape {shape}")
+    expected = math.prod(shape)  # Python ints: four 32-bit sizes overflow int64
     if len(raw) - header_size != expected:
         raise DataError(
             f"{name}: IDX header promises {expected} values of shape {shape}, "

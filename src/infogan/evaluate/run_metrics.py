@@ -2,49 +2,157 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
+from sklearn.metrics import r2_score
 
 from infogan.data import load_dataset, to_float_images
+from infogan.errors import InfoganError
 from infogan.evaluate.clustering import clustering_scores, hungarian_mapping
+from infogan.latent import LatentBatch, LatentSpec
 from infogan.networks import get_architecture
 from infogan.run import LoadedRun
 from infogan.sampling import generate
 
 
 @torch.no_grad()
-def information_on_samples(run: LoadedRun, samples: int = 10000, seed: int = 0) -> dict[str, float]:
-    """L_I per code in nats on ``samples`` fresh prior draws: mean log Q(c|G(z, c)) + H(c)."""
+def _q_on_samples(run: LoadedRun, samples: int, seed: int) -> tuple[LatentBatch, torch.Tensor]:
+    """``samples`` prior draws and Q's raw output (samples, q_output_size) on G's images, CPU."""
     spec = run.spec
     batch = spec.sample(samples, torch.Generator().manual_seed(seed))
     images = generate(run.generator, spec, batch)
     run.discriminator.eval()
     q_output = torch.cat([run.discriminator(part)[1] for part in images.split(1000)]).cpu()
-    return {name: float(value) for name, value in spec.info_lower_bound(q_output, batch).items()}
+    return batch, q_output
 
 
-def evaluate_run(run: LoadedRun, data_dir: str | None = None, samples: int = 10000, seed: int = 0) -> dict:
-    """Per code: H(c) and L_I in nats; per categorical code, clustering scores on the test set.
+def information_on_samples(run: LoadedRun, samples: int = 10000, seed: int = 0) -> dict[str, float]:
+    """L_I per code in nats on ``samples`` fresh prior draws: mean log Q(c|G(z, c)) + H(c)."""
+    batch, q_output = _q_on_samples(run, samples, seed)
+    return {name: float(value) for name, value in run.spec.info_lower_bound(q_output, batch).items()}
 
-    Returns ``{"run", "step", "dataset", "codes": {name: {...}}}``; categorical codes carry
-    ``accuracy``, ``nmi``, ``ari`` and ``mapping`` (category -> label, Hungarian).
+
+def _compute_reconstruction(spec: LatentSpec, q_output: torch.Tensor, batch: LatentBatch) -> dict[str, float]:
+    """Per code, how well Q recovers the code G was given.
+
+    Categorical: accuracy, the fraction with argmax Q(c|G(z, c)) == c. Continuous: R^2 of
+    Q's posterior mean against the true value (1 = exact, 0 = no better than the mean).
     """
+    posterior = spec.posterior(q_output)
+    scores = {}
+    for code in spec.codes:
+        true_values = batch.codes[code.name].cpu()
+        if code.is_categorical:
+            scores[code.name] = float((posterior[code.name].argmax(dim=1) == true_values).float().mean())
+        else:
+            scores[code.name] = float(r2_score(true_values.numpy(), posterior[code.name][:, 0].numpy()))
+    return scores
+
+
+def reconstruction_on_samples(run: LoadedRun, samples: int = 10000, seed: int = 0) -> dict[str, float]:
+    """Per code on fresh prior draws: accuracy (categorical) or R^2 (continuous) of Q's guess."""
+    batch, q_output = _q_on_samples(run, samples, seed)
+    return _compute_reconstruction(run.spec, q_output, batch)
+
+
+def _compute_confusion(
+    predicted: np.ndarray, labels: np.ndarray, categories: int, mapping: dict[int, int]
+) -> tuple[list[list[int]], list[int]]:
+    """Counts (categories, num_labels) with rows in matched order, and the row categories.
+
+    Row i is the category matched to label i (so a perfect code is diagonal); categories
+    without a matched label follow, in index order.
+    """
+    num_labels = int(labels.max(initial=0)) + 1
+    table = np.zeros((categories, num_labels), dtype=np.int64)
+    np.add.at(table, (predicted, labels), 1)
+    matched = sorted(mapping, key=mapping.get)
+    order = matched + [category for category in range(categories) if category not in mapping]
+    return table[order].tolist(), order
+
+
+def _categorical_scores(run: LoadedRun, data_dir: str | None) -> dict[str, dict]:
+    """Per categorical code on the labelled test set: clustering scores, mapping, confusion."""
+    test_set = load_dataset(run.config.dataset, "test", data_dir or run.config.data_dir)
+    activation = get_architecture(run.config.architecture).output_activation
+    posteriors = run.encode(to_float_images(test_set.images, activation))
+    labels = test_set.labels.numpy()
+    scores = {}
+    for code in run.spec.categorical:
+        predicted = posteriors[code.name].argmax(dim=1).cpu().numpy()
+        mapping = hungarian_mapping(predicted, labels)
+        confusion, rows = _compute_confusion(predicted, labels, code.categories, mapping)
+        scores[code.name] = {
+            **clustering_scores(predicted, labels),
+            "mapping": {str(k): v for k, v in mapping.items()},
+            "test_images": int(len(labels)),
+            "confusion_matrix": confusion,
+            "confusion_rows": rows,
+        }
+    return scores
+
+
+def _sample_quality(run: LoadedRun, codes: dict[str, dict], data_dir: str | None, samples: int, seed: int) -> dict:
+    """Digit FID, the classifier's accuracy on generated digits of c1, its own test accuracy."""
+    from infogan.evaluate.fid import c1_faithfulness, digit_fid, load_or_train_classifier
+
+    classifier = load_or_train_classifier(data_dir=data_dir)
+    first = run.spec.categorical[0].name if run.spec.categorical else None
+    faithfulness = None
+    if first is not None:
+        mapping = {int(k): v for k, v in codes[first]["mapping"].items()}
+        faithfulness = c1_faithfulness(run, classifier, mapping, seed=seed, data_dir=data_dir)
+    return {
+        "digit_fid": digit_fid(run, classifier, samples, seed, data_dir),
+        "classifier_accuracy_on_generated": faithfulness,
+        "classifier_test_accuracy": classifier.test_accuracy,
+        "fid_features": "small MNIST CNN, 128-d penultimate layer (not Inception)",
+    }
+
+
+def evaluate_run(
+    run: LoadedRun, data_dir: str | None = None, samples: int = 10000, seed: int = 0,
+    attributes: bool = True, fid: bool = True, attribute_draws: int = 200,
+) -> dict:
+    """Per code: H(c), L_I and reconstruction; categorical: test-set clustering; continuous: attributes.
+
+    Returns ``{"run", "step", "dataset", "codes": {name: {...}}}`` and, with ``fid``,
+    ``"sample_quality"``. Every code carries ``kind``, ``entropy_nats``,
+    ``info_lower_bound_nats`` and ``reconstruction`` (accuracy of argmax Q for categorical
+    codes, R^2 of Q's mean for continuous ones, on ``samples`` fresh draws). Categorical
+    codes add ``accuracy``, ``nmi``, ``ari``, ``mapping`` (category -> label, Hungarian),
+    ``test_images``, ``confusion_matrix`` (categories x labels counts, rows in
+    ``confusion_rows`` order: row i is the category matched to label i). With
+    ``attributes``, continuous codes add ``slant_rho``, ``width_rho``, ``controls``,
+    ``slant_change_degrees`` and ``width_change_px`` (see ``measure_continuous_codes``).
+    ``sample_quality`` holds ``digit_fid`` (a small MNIST classifier's features, not
+    Inception), ``classifier_accuracy_on_generated`` (c1 faithfulness) and
+    ``classifier_test_accuracy``; it needs the MNIST data set.
+    """
+    if samples < 2:
+        raise InfoganError(f"need at least 2 samples, got {samples}")
     spec = run.spec
-    bounds = information_on_samples(run, samples, seed)
+    batch, q_output = _q_on_samples(run, samples, seed)
+    bounds = spec.info_lower_bound(q_output, batch)
+    reconstruction = _compute_reconstruction(spec, q_output, batch)
     codes: dict[str, dict] = {}
     for code in spec.codes:
         codes[code.name] = {
             "kind": code.kind,
             "entropy_nats": code.entropy_nats(),
-            "info_lower_bound_nats": bounds[code.name],
+            "info_lower_bound_nats": float(bounds[code.name]),
+            "reconstruction": reconstruction[code.name],
         }
     if spec.categorical:
-        test_set = load_dataset(run.config.dataset, "test", data_dir or run.config.data_dir)
-        activation = get_architecture(run.config.architecture).output_activation
-        posteriors = run.encode(to_float_images(test_set.images, activation))
-        labels = test_set.labels.numpy()
-        for code in spec.categorical:
-            predicted = posteriors[code.name].argmax(dim=1).cpu().numpy()
-            codes[code.name].update(clustering_scores(predicted, labels))
-            codes[code.name]["mapping"] = {str(k): v for k, v in hungarian_mapping(predicted, labels).items()}
-            codes[code.name]["test_images"] = int(len(labels))
-    return {"run": str(run.run_dir), "step": run.step, "dataset": run.config.dataset, "codes": codes}
+        for name, scores in _categorical_scores(run, data_dir).items():
+            codes[name].update(scores)
+    if attributes and spec.continuous:
+        from infogan.evaluate.attributes import measure_continuous_codes
+
+        for name, scores in measure_continuous_codes(run, draws=attribute_draws, seed=seed).items():
+            codes[name].update(scores)
+    result = {"run": str(run.run_dir), "step": run.step, "dataset": run.config.dataset, "codes": codes}
+    if fid:
+        result["sample_quality"] = _sample_quality(run, codes, data_dir, samples, seed)
+    return result
+

@@ -1,0 +1,76 @@
+"""The paper's Figure 1: L_I of the first categorical code against iteration, InfoGAN vs plain GAN.
+
+Both curves come from the runs' ``metrics.jsonl`` ("kind": "train" records with "step",
+"info/<code>" and "entropy/<code>", nats); H(c) is drawn as a horizontal line. Plots use
+matplotlib's object API (``Figure``, rendered by the Agg canvas), never pyplot's global state.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from infogan.checkpoint import write_atomic
+from infogan.errors import InfoganError
+from infogan.run import read_config, read_metrics
+
+
+def figure_png_bytes(figure: Figure) -> bytes:
+    """The figure rendered as PNG bytes."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def save_figure(figure: Figure, path: str | Path) -> Path:
+    """Write the figure as a PNG file, atomically; the path must end in .png."""
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise InfoganError(f"output file {path} must end in .png")
+    if not path.parent.is_dir():
+        raise InfoganError(f"folder {path.parent} does not exist")
+    data = figure_png_bytes(figure)
+    write_atomic(path, lambda stream: stream.write(data))
+    return path
+
+
+def info_curve(run_dir: str | Path, code: str | None = None, max_step: int | None = None) -> tuple[str, list[int], list[float], float]:
+    """(code, steps, L_I in nats, H(c) in nats) of a run's training log, up to ``max_step``.
+
+    ``code`` defaults to the run's first categorical code.
+    """
+    if code is None:
+        categorical = read_config(run_dir).latent.categorical
+        if not categorical:
+            raise InfoganError(f"{run_dir} has no categorical code; name a code")
+        code = categorical[0].name
+    records = [r for r in read_metrics(run_dir, "train") if f"info/{code}" in r]
+    records = [r for r in records if max_step is None or r["step"] <= max_step]
+    if not records:
+        raise InfoganError(f"{run_dir} has no training records of info/{code} in its metrics.jsonl")
+    steps = [int(r["step"]) for r in records]
+    return code, steps, [float(r[f"info/{code}"]) for r in records], float(records[-1][f"entropy/{code}"])
+
+
+def figure1(infogan_run: str | Path, plain_run: str | Path, max_step: int | None = 1000) -> Figure:
+    """Figure 1: L_I(c1) of an InfoGAN run and of a plain-GAN run against iteration, with H(c1)."""
+    code, steps, info, entropy = info_curve(infogan_run, max_step=max_step)
+    _, plain_steps, plain_info, _ = info_curve(plain_run, code, max_step)
+    figure = Figure(figsize=(6, 4), dpi=100)
+    axes = figure.add_subplot()
+    axes.plot(steps, info, label="InfoGAN", color="tab:blue")
+    axes.plot(plain_steps, plain_info, label="GAN (Q measured only)", color="tab:orange")
+    axes.axhline(entropy, color="gray", linestyle="--", label=f"H({code}) = {entropy:.3f}")
+    axes.set_xlabel("iteration")
+    axes.set_ylabel(f"L_I({code}) [nats]")
+    axes.set_title(f"Lower bound L_I of {code} during training")
+    axes.legend(loc="lower right")
+    figure.tight_layout()
+    return figure
+
+
+def save_figure1(infogan_run: str | Path, plain_run: str | Path, out: str | Path, max_step: int | None = 1000) -> Path:
+    """Write Figure 1 of the two runs to ``out`` (a .png path)."""
+    return save_figure(figure1(infogan_run, plain_run, max_step), out)

@@ -1,0 +1,180 @@
+"""One self-contained HTML page per run: config, curves, traversals, metrics, confusion matrix.
+
+Every image is inlined as a base64 PNG, so the file can be mailed or archived alone.
+The metrics are ``evaluate_run``'s dict (computed here, or read from a saved JSON file).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+from PIL import Image
+
+from infogan.checkpoint import write_atomic
+from infogan.errors import InfoganError
+from infogan.figure1 import figure_png_bytes, save_figure
+from infogan.networks import get_architecture
+from infogan.run import LoadedRun, load_run, read_metrics
+from infogan.viz import traversal_grid
+
+STYLE = """
+body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
+th { background: #f0f0f0; }
+pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 85%; }
+img { image-rendering: pixelated; max-width: 100%; }
+"""
+
+
+def confusion_figure(confusion: list[list[int]], rows: list[int], title: str = "") -> Figure:
+    """A heat map of counts (categories x labels); row i is labelled with category ``rows[i]``."""
+    counts = np.asarray(confusion)
+    figure = Figure(figsize=(1.4 + 0.45 * counts.shape[1], 1.2 + 0.45 * counts.shape[0]), dpi=100)
+    axes = figure.add_subplot()
+    axes.imshow(counts, cmap="Blues")
+    for (row, column), count in np.ndenumerate(counts):
+        color = "white" if count > counts.max() / 2 else "black"
+        axes.text(column, row, str(count), ha="center", va="center", fontsize=7, color=color)
+    axes.set_xticks(range(counts.shape[1]))
+    axes.set_yticks(range(counts.shape[0]), [str(category) for category in rows])
+    axes.set_xlabel("true label")
+    axes.set_ylabel("category (matched order)")
+    axes.set_title(title)
+    figure.tight_layout()
+    return figure
+
+
+def save_confusion_png(confusion: list[list[int]], rows: list[int], path: str | Path, title: str = "") -> Path:
+    """Write a confusion matrix from ``evaluate_run`` ("confusion_matrix", "confusion_rows") as a PNG."""
+    return save_figure(confusion_figure(confusion, rows, title), path)
+
+
+def curves_figure(records: list[dict], prefix: str, entropies: bool = False) -> Figure | None:
+    """Every ``prefix*`` series of the training records against step (with H(c) dashed); None if none."""
+    keys = sorted({key for record in records for key in record if key.startswith(prefix)})
+    if not keys:
+        return None
+    figure = Figure(figsize=(6, 3.5), dpi=100)
+    axes = figure.add_subplot()
+    for index, key in enumerate(keys):
+        points = [(r["step"], r[key]) for r in records if key in r]
+        color = f"C{index % 10}"
+        axes.plot(*zip(*points), label=key, color=color)
+        name = key[len(prefix):]
+        if entropies and f"entropy/{name}" in records[-1]:
+            axes.axhline(records[-1][f"entropy/{name}"], color=color, linestyle="--", linewidth=0.8)
+    axes.set_xlabel("iteration")
+    axes.set_ylabel("nats" if entropies else "loss")
+    axes.legend(fontsize=7)
+    figure.tight_layout()
+    return figure
+
+
+def _img(png: bytes, alt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+
+
+def _grid_png(grid: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(grid[:, :, 0] if grid.shape[2] == 1 else grid).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if value is None:
+        return "-"
+    return html.escape(str(value))
+
+
+def _table(rows: list[dict], columns: list[str]) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{_cell(row.get(c))}</td>" for c in columns) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _metrics_section(evaluation: dict) -> str:
+    """The evaluation's scalar numbers as tables, and one confusion matrix per categorical code."""
+    codes = evaluation.get("codes", {})
+    rows = [{"code": name, **scores} for name, scores in codes.items()]
+    columns = ["code"] + list(dict.fromkeys(
+        key for scores in codes.values() for key, value in scores.items() if not isinstance(value, (dict, list))
+    ))
+    parts = [f"<h2>Metrics at step {_cell(evaluation.get('step'))}</h2>", _table(rows, columns)]
+    quality = evaluation.get("sample_quality")
+    if quality:
+        parts += ["<h3>Sample quality (digit classifier features, not Inception FID)</h3>",
+                  _table([quality], list(quality))]
+    for name, scores in codes.items():
+        if "confusion_matrix" in scores:
+            figure = confusion_figure(scores["confusion_matrix"], scores["confusion_rows"], f"{name} vs test labels")
+            parts += [f"<h3>Confusion matrix of {html.escape(name)}</h3>", _img(figure_png_bytes(figure), name)]
+    return "\n".join(parts)
+
+
+def _traversals_section(run: LoadedRun) -> str:
+    """The c1 grid (rows = categories, columns = noise) and one sweep grid per continuous code."""
+    activation = get_architecture(run.config.architecture).output_activation
+    seed = run.config.seed
+    parts = ["<h2>Traversals</h2>"]
+    first = run.spec.categorical[0].name if run.spec.categorical else "noise"
+    grids = [(f"{first}: one row per category, columns are noise draws", None)]
+    grids += [(f"{code.name} from -2 to 2 along each row", code.name) for code in run.spec.continuous]
+    for caption, name in grids:
+        grid = traversal_grid(run.generator, run.spec, name, seed=seed, output_activation=activation)
+        parts += [f"<h3>{html.escape(caption)}</h3>", _img(_grid_png(grid), caption)]
+    return "\n".join(parts)
+
+
+def _curves_section(run_dir: Path) -> str:
+    records = read_metrics(run_dir, "train")
+    parts = ["<h2>Training curves</h2>"]
+    for title, prefix, entropies in (("Losses", "loss/", False), ("L_I per code (dashed: H(c))", "info/", True)):
+        figure = curves_figure(records, prefix, entropies)
+        parts.append(f"<h3>{title}</h3>" + (_img(figure_png_bytes(figure), title) if figure else "<p>no records</p>"))
+    return "\n".join(parts)
+
+
+def build_report(run: LoadedRun, evaluation: dict) -> str:
+    """The HTML text of a run's report, given ``evaluate_run``'s dict for it."""
+    title = f"infogan run {run.run_dir} at step {run.step}"
+    config_text = html.escape(run.config.to_json())
+    return "\n".join([
+        "<!DOCTYPE html>", '<html><head><meta charset="utf-8">', f"<title>{html.escape(title)}</title>",
+        f"<style>{STYLE}</style></head><body>", f"<h1>{html.escape(title)}</h1>",
+        f"<p>Latent: {html.escape(run.spec.describe())}</p>",
+        _metrics_section(evaluation), _curves_section(Path(run.run_dir)), _traversals_section(run),
+        f"<h2>Configuration</h2><pre>{config_text}</pre>",
+        f"<h2>Evaluation JSON</h2><pre>{html.escape(json.dumps(evaluation, indent=1))}</pre>",
+        "</body></html>",
+    ])
+
+
+def write_report(
+    run_dir: str | Path, out: str | Path | None = None, evaluation: dict | None = None,
+    device: str = "cpu", **evaluate_options: object,
+) -> Path:
+    """Write RUN_DIR's HTML report to ``out`` (default RUN_DIR/report.html); returns the path.
+
+    Without ``evaluation``, ``evaluate_run(run, **evaluate_options)`` is computed here.
+    """
+    from infogan.evaluate.run_metrics import evaluate_run
+
+    run = load_run(run_dir, device)
+    out = Path(out) if out is not None else Path(run_dir) / "report.html"
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise InfoganError(f"report file {out} must end in .html")
+    if not out.parent.is_dir():
+        raise InfoganError(f"folder {out.parent} does not exist")
+    evaluation = evaluation if evaluation is not None else evaluate_run(run, **evaluate_options)
+    text = build_report(run, evaluation)
+    write_atomic(out, lambda stream: stream.write(text.encode()))
+    return out

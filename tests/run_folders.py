@@ -1,0 +1,88 @@
+"""Helpers for the tests of run folders (checkpoint, resume, bad input, export): tiny runs and comparisons."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import torch
+
+from infogan.checkpoint import checkpoint_name, load_checkpoint
+from infogan.cli import main
+from infogan.config import TrainConfig
+from infogan.latent import LatentSpec, Noise, parse_codes
+from infogan.run import CHECKPOINT_DIR, METRICS_FILE
+
+# The CLI form of tiny_config(): batch 16, metrics every 2 steps, no evaluation, CPU, seed 0.
+TINY_FLAGS = [
+    "--batch-size", "16", "--log-every", "2", "--image-every", "4", "--checkpoint-every", "2",
+    "--eval-every", "0", "--device", "cpu", "--seed", "0", "--no-progress",
+]
+BANNER_PREFIXES = ("infogan: training ", "infogan: latent ")
+
+
+def tiny_config(**changes: object) -> TrainConfig:
+    """The MNIST networks and codes, 8 steps of batch 16, checkpoints every 2 steps, on the CPU."""
+    config = TrainConfig(
+        latent=LatentSpec(Noise(62), parse_codes("cat:10,unif:2")), steps=8, batch_size=16, log_every=2,
+        image_every=4, checkpoint_every=2, eval_every=0, device="cpu",
+    )
+    return config.with_changes(**changes)
+
+
+def run_cli(arguments: list[object], capsys) -> tuple[int, list[str]]:
+    """Run ``infogan ARGUMENTS`` in this process: (exit status, stderr lines)."""
+    status = main([str(argument) for argument in arguments])
+    return status, capsys.readouterr().err.strip().splitlines()
+
+
+def problem_lines(stderr_lines: list[str]) -> list[str]:
+    """stderr without the two banner lines the train command prints once training starts."""
+    return [line for line in stderr_lines if not line.startswith(BANNER_PREFIXES)]
+
+
+def metrics_without_time(run_dir: Path) -> list[dict]:
+    """metrics.jsonl records without their wall-clock ``time_s``."""
+    lines = (Path(run_dir) / METRICS_FILE).read_text().splitlines()
+    return [{key: value for key, value in json.loads(line).items() if key != "time_s"} for line in lines]
+
+
+def assert_identical(first: object, second: object, where: str = "checkpoint") -> None:
+    """Nested dicts/lists of tensors and plain values are equal, tensors bit for bit (torch.equal)."""
+    if isinstance(first, torch.Tensor):
+        assert isinstance(second, torch.Tensor) and first.dtype == second.dtype, where
+        assert torch.equal(first, second), f"{where} differs"
+    elif isinstance(first, dict):
+        assert isinstance(second, dict) and sorted(first, key=str) == sorted(second, key=str), f"{where} keys differ"
+        for key in first:
+            assert_identical(first[key], second[key], f"{where}[{key!r}]")
+    elif isinstance(first, (list, tuple)):
+        assert isinstance(second, (list, tuple)) and len(first) == len(second), f"{where} lengths differ"
+        for index, (left, right) in enumerate(zip(first, second)):
+            assert_identical(left, right, f"{where}[{index}]")
+    else:
+        assert first == second, f"{where}: {first!r} != {second!r}"
+
+
+def assert_same_run(run_dir: Path, reference_dir: Path, step: int) -> None:
+    """The step checkpoints (all but elapsed time) and the metrics lines (all but time_s) are identical."""
+    name = checkpoint_name(step)
+    state = load_checkpoint(Path(run_dir) / CHECKPOINT_DIR / name)
+    reference = load_checkpoint(Path(reference_dir) / CHECKPOINT_DIR / name)
+    state.pop("elapsed_s"), reference.pop("elapsed_s")
+    for part in ("generator", "discriminator"):  # the weights first, for the clearest failure
+        assert_identical(state[part], reference[part], part)
+    assert_identical(state, reference)
+    assert metrics_without_time(run_dir) == metrics_without_time(reference_dir)
+
+
+def fingerprint(folder: Path) -> dict[str, tuple]:
+    """Every file under ``folder``: size and modification time, plus a hash of the small ones."""
+    prints = {}
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file():
+            status = path.stat()
+            digest = hashlib.sha256(path.read_bytes()).hexdigest() if status.st_size < 1 << 20 else None
+            prints[str(path.relative_to(folder))] = (status.st_size, status.st_mtime_ns, digest)
+    return prints

@@ -1,0 +1,164 @@
+"""evaluate_run's new keys, the HTML report, Figure 1 and their CLI commands."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from infogan.cli import main
+from infogan.config import TrainConfig
+from infogan.errors import InfoganError
+from infogan.evaluate.run_metrics import _compute_confusion, _compute_reconstruction, evaluate_run
+from infogan.figure1 import info_curve, save_figure1
+from infogan.latent import LatentSpec, Noise, parse_codes
+from infogan.report import save_confusion_png, write_report
+from infogan.run import append_metrics, write_config
+
+
+def tiny_config(**changes) -> TrainConfig:
+    return TrainConfig(latent=LatentSpec(Noise(62), parse_codes("cat:10,unif:2")), steps=2, batch_size=16,
+                       log_every=1, image_every=2, checkpoint_every=2, eval_every=0, device="cpu").with_changes(**changes)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    from infogan.trainer import train
+
+    folder = tmp_path_factory.mktemp("report") / "run"
+    train(tiny_config(), folder, progress=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def evaluation(run_dir):
+    from infogan.run import load_run
+
+    return evaluate_run(load_run(run_dir), samples=200, fid=False, attribute_draws=4)
+
+
+def test_confusion_rows_follow_the_matching():
+    labels = np.repeat(np.arange(3), 4)  # 0 0 0 0 1 1 1 1 2 2 2 2
+    predicted = np.array([2, 2, 2, 0, 0, 0, 0, 0, 1, 1, 1, 3])  # category 2 ~ label 0, 0 ~ 1, 1 ~ 2
+    mapping = {2: 0, 0: 1, 1: 2}
+    confusion, rows = _compute_confusion(predicted, labels, 4, mapping)
+    assert rows == [2, 0, 1, 3]
+    assert confusion == [[3, 0, 0], [1, 4, 0], [0, 0, 3], [0, 0, 1]]
+
+
+def test_reconstruction_oracles():
+    spec = LatentSpec(Noise(4), parse_codes("cat:5,unif:2"))
+    batch = spec.sample(500, torch.Generator().manual_seed(0))
+    logits = torch.nn.functional.one_hot(batch.codes["c1"], 5).float() * 10
+    exact = torch.cat([logits, batch.codes["c2"][:, None], torch.zeros(500, 1)], dim=1)
+    scores = _compute_reconstruction(spec, exact, batch)
+    assert scores["c1"] == 1.0 and scores["c2"] == pytest.approx(1.0) and scores["c3"] < 0
+    wrong = torch.cat([logits.roll(1, dims=1), -batch.codes["c2"][:, None], batch.codes["c3"][:, None]], dim=1)
+    scores = _compute_reconstruction(spec, wrong, batch)
+    assert scores["c1"] == 0.0 and scores["c2"] < -3 and scores["c3"] == pytest.approx(1.0)
+
+
+def test_evaluate_adds_reconstruction_attributes_and_confusion(evaluation):
+    codes = evaluation["codes"]
+    assert {"run", "step", "dataset", "codes"} <= set(evaluation) and "sample_quality" not in evaluation
+    c1 = codes["c1"]
+    assert {"accuracy", "nmi", "ari", "mapping", "test_images", "info_lower_bound_nats", "entropy_nats"} <= set(c1)
+    assert 0 <= c1["reconstruction"] <= 1
+    confusion = np.array(c1["confusion_matrix"])
+    assert confusion.shape == (10, 10) and confusion.sum() == c1["test_images"] == 10000
+    assert sorted(c1["confusion_rows"]) == list(range(10))
+    # Rows in matched order: the diagonal holds exactly the matched (correct) items.
+    assert np.trace(confusion) / confusion.sum() == pytest.approx(c1["accuracy"])
+    for name in ("c2", "c3"):
+        assert codes[name]["reconstruction"] <= 1
+        assert codes[name]["controls"] in ("slant", "width", "none")
+        assert {"slant_rho", "width_rho"} <= set(codes[name])
+    json.dumps(evaluation, allow_nan=False)  # strict JSON: no NaN anywhere
+
+
+def test_evaluate_without_attributes_keeps_the_old_keys(run_dir):
+    from infogan.run import load_run
+
+    result = evaluate_run(load_run(run_dir), samples=50, attributes=False, fid=False)
+    assert "controls" not in result["codes"]["c2"] and "reconstruction" in result["codes"]["c2"]
+    with pytest.raises(InfoganError, match="at least 2 samples"):
+        evaluate_run(load_run(run_dir), samples=1, fid=False)
+
+
+def test_report_holds_evaluates_numbers_and_inline_images(run_dir, evaluation, tmp_path):
+    out = write_report(run_dir, tmp_path / "report.html", evaluation)
+    text = out.read_text()
+    assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
+    for name, scores in evaluation["codes"].items():
+        for key in ("info_lower_bound_nats", "entropy_nats", "reconstruction"):
+            assert f"<td>{scores[key]:.4f}</td>" in text, (name, key)
+    c1 = evaluation["codes"]["c1"]
+    for key in ("accuracy", "nmi", "ari"):
+        assert f"<td>{c1[key]:.4f}</td>" in text
+    assert "Confusion matrix of c1" in text and "Training curves" in text and "c2 from -2 to 2" in text
+    # images: two curves, three traversal grids, one confusion matrix; nothing fetched from outside
+    assert text.count('src="data:image/png;base64,') == 6
+    assert "http://" not in text and "https://" not in text
+    assert '"learning_rate"' in text or "lr_d" in text  # the configuration
+
+
+def test_report_computes_the_evaluation_when_not_given(run_dir, tmp_path):
+    out = write_report(run_dir, tmp_path / "r.html", samples=50, fid=False, attributes=False)
+    assert "Metrics at step 2" in out.read_text()
+    with pytest.raises(InfoganError, match=".html"):
+        write_report(run_dir, tmp_path / "r.txt", {"codes": {}})
+
+
+def test_confusion_png(evaluation, tmp_path):
+    c1 = evaluation["codes"]["c1"]
+    path = save_confusion_png(c1["confusion_matrix"], c1["confusion_rows"], tmp_path / "confusion.png")
+    assert Image.open(path).format == "PNG"
+    with pytest.raises(InfoganError, match=".png"):
+        save_confusion_png(c1["confusion_matrix"], c1["confusion_rows"], tmp_path / "confusion.jpg")
+
+
+def synthetic_run(folder, info_values, plain=False):
+    """A run folder with only config.json and a metrics.jsonl of train records every 10 steps."""
+    folder.mkdir()
+    write_config(folder, tiny_config(mode="plain" if plain else "infogan"))
+    for index, value in enumerate(info_values):
+        append_metrics(folder, {"kind": "train", "step": 10 * (index + 1), "info/c1": value, "info/c2": -0.3,
+                                "entropy/c1": 2.302585, "entropy/c2": 0.693147, "loss/d": 1.3})
+        append_metrics(folder, {"kind": "eval", "step": 10 * (index + 1), "accuracy/c1": 0.5})
+    return folder
+
+
+def test_info_curve_and_figure1_on_synthetic_metrics(tmp_path):
+    infogan_run = synthetic_run(tmp_path / "infogan", [1.0, 2.0, 2.25, 2.28, 2.30])
+    plain_run = synthetic_run(tmp_path / "plain", [0.3, 0.55, 0.2, 0.1, 0.05], plain=True)
+    code, steps, info, entropy = info_curve(infogan_run, max_step=30)
+    assert (code, steps, info) == ("c1", [10, 20, 30], [1.0, 2.0, 2.25]) and entropy == pytest.approx(2.302585)
+    out = save_figure1(infogan_run, plain_run, tmp_path / "figure1.png", max_step=40)
+    assert Image.open(out).size == (600, 400)
+    with pytest.raises(InfoganError, match="info/c9"):
+        info_curve(infogan_run, "c9")
+    with pytest.raises(InfoganError, match="no training records"):
+        info_curve(infogan_run, max_step=5)
+
+
+def test_cli_figure1_report_and_evaluate(run_dir, tmp_path, capsys):
+    infogan_run = synthetic_run(tmp_path / "infogan", [1.0, 2.2])
+    plain_run = synthetic_run(tmp_path / "plain", [0.5, 0.1], plain=True)
+    assert main(["figure1", str(infogan_run), str(plain_run), "--out", str(tmp_path / "f1.png")]) == 0
+    assert (tmp_path / "f1.png").is_file()
+    assert main(["figure1", str(infogan_run), str(plain_run), "--out", str(tmp_path / "f1.jpg")]) == 2
+    assert "must end in .png" in capsys.readouterr().err
+
+    confusion = tmp_path / "confusion.png"
+    assert main(["evaluate", str(run_dir), "--json", "--samples", "50", "--no-fid", "--no-attributes",
+                 "--device", "cpu", "--confusion-png", str(confusion)]) == 0
+    saved = tmp_path / "evaluation.json"
+    saved.write_text(capsys.readouterr().out)
+    assert Image.open(confusion).format == "PNG"
+    report = tmp_path / "report.html"
+    assert main(["report", str(run_dir), "--evaluation", str(saved), "--out", str(report)]) == 0
+    accuracy = json.loads(saved.read_text())["codes"]["c1"]["accuracy"]
+    assert f"<td>{accuracy:.4f}</td>" in report.read_text()
+    assert main(["report", str(run_dir), "--evaluation", str(tmp_path / "missing.json")]) == 2
+    assert "cannot read evaluation" in capsys.readouterr().err

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import itertools
 import json
+import os
+from collections.abc import Container
 from pathlib import Path
 
 import torch
 
+from infogan import trainer
 from infogan.checkpoint import checkpoint_name, load_checkpoint
 from infogan.cli import main
 from infogan.config import TrainConfig
@@ -65,12 +70,13 @@ def assert_identical(first: object, second: object, where: str = "checkpoint") -
         assert first == second, f"{where}: {first!r} != {second!r}"
 
 
-def assert_same_run(run_dir: Path, reference_dir: Path, step: int) -> None:
-    """The step checkpoints (all but elapsed time) and the metrics lines (all but time_s) are identical."""
+def assert_same_run(run_dir: Path, reference_dir: Path, step: int, ignore: tuple[str, ...] = ()) -> None:
+    """The step checkpoints (all but elapsed time and ``ignore``) and metrics lines (all but time_s) are identical."""
     name = checkpoint_name(step)
     state = load_checkpoint(Path(run_dir) / CHECKPOINT_DIR / name)
     reference = load_checkpoint(Path(reference_dir) / CHECKPOINT_DIR / name)
-    state.pop("elapsed_s"), reference.pop("elapsed_s")
+    for key in ("elapsed_s", *ignore):
+        state.pop(key), reference.pop(key)
     for part in ("generator", "discriminator"):  # the weights first, for the clearest failure
         assert_identical(state[part], reference[part], part)
     assert_identical(state, reference)
@@ -86,3 +92,45 @@ def fingerprint(folder: Path) -> dict[str, tuple]:
             digest = hashlib.sha256(path.read_bytes()).hexdigest() if status.st_size < 1 << 20 else None
             prints[str(path.relative_to(folder))] = (status.st_size, status.st_mtime_ns, digest)
     return prints
+
+
+def poison_generator_loss(monkeypatch, poisoned_calls: Container[int]) -> None:
+    """Make G's loss NaN on the given calls (1 = the first training step of this process)."""
+    real_loss, calls = trainer.generator_loss, itertools.count(1)
+
+    def generator_loss(*args, **kwargs):
+        total, parts = real_loss(*args, **kwargs)
+        if next(calls) in poisoned_calls:
+            return total * float("nan"), {**parts, "loss/g": float("nan")}
+        return total, parts
+
+    monkeypatch.setattr(trainer, "generator_loss", generator_loss)
+
+
+def fill_disk_after(limit_bytes: int):
+    """An ``os.fdopen`` whose files raise ENOSPC once ``limit_bytes`` have been written to one of them."""
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        def __init__(self, stream):
+            self.stream, self.written = stream, 0
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exception):
+            self.stream.close()
+
+        def write(self, data):
+            if self.written + len(data) > limit_bytes:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            self.written += len(data)
+            return self.stream.write(data)
+
+        def flush(self):
+            self.stream.flush()
+
+        def fileno(self):
+            return self.stream.fileno()
+
+    return lambda handle, mode="r", *rest, **options: FullDisk(real_fdopen(handle, mode, *rest, **options))

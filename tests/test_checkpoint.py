@@ -1,6 +1,5 @@
 """Checkpoints: atomic writes, a full disk, corrupt and unsafe files refused and skipped, keep-best."""
 
-import errno
 import gzip
 import io
 import os
@@ -9,7 +8,6 @@ import warnings
 
 import pytest
 import torch
-from run_folders import run_cli, tiny_config
 
 from infogan import checkpoint as checkpoint_module
 from infogan import trainer
@@ -28,6 +26,7 @@ from infogan.checkpoint import (
 from infogan.data.idx import BUNDLED_MNIST
 from infogan.errors import CheckpointError, InfoganError, InfoganWarning
 from infogan.run import CHECKPOINT_DIR, read_metrics, write_config
+from run_folders import fill_disk_after, run_cli, tiny_config
 
 
 def small_checkpoint(step: int) -> dict:
@@ -125,37 +124,8 @@ def test_skipped_checkpoint_warning_is_one_cli_line(tmp_path, capsys):
     (run_dir / CHECKPOINT_DIR / checkpoint_name(4)).write_bytes(good[: len(good) // 3])
     status, lines = run_cli(["sample", run_dir, "--out", tmp_path / "grid.png", "--n", "4"], capsys)
     assert status == 0 and (tmp_path / "grid.png").exists()
-    assert lines == [f"infogan: warning: skipping checkpoint: {run_dir / CHECKPOINT_DIR / checkpoint_name(4)} "
-                     "is truncated or corrupt (RuntimeError)"]
-
-
-def fill_disk_after(limit_bytes: int):
-    """An ``os.fdopen`` whose files raise ENOSPC once ``limit_bytes`` have been written to one of them."""
-    real_fdopen = os.fdopen
-
-    class FullDisk:
-        def __init__(self, stream):
-            self.stream, self.written = stream, 0
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exception):
-            self.stream.close()
-
-        def write(self, data):
-            if self.written + len(data) > limit_bytes:
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-            self.written += len(data)
-            return self.stream.write(data)
-
-        def flush(self):
-            self.stream.flush()
-
-        def fileno(self):
-            return self.stream.fileno()
-
-    return lambda handle, mode="r", *rest, **options: FullDisk(real_fdopen(handle, mode, *rest, **options))
+    torn = run_dir / CHECKPOINT_DIR / checkpoint_name(4)
+    assert lines == [f"infogan: warning: skipping checkpoint: {torn} is truncated or corrupt (RuntimeError)"]
 
 
 def test_full_disk_during_a_checkpoint_write_is_a_clear_error_and_keeps_the_old_file(tmp_path, monkeypatch):

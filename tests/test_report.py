@@ -10,7 +10,7 @@ from PIL import Image
 from infogan.cli import main
 from infogan.config import TrainConfig
 from infogan.errors import InfoganError
-from infogan.evaluate.run_metrics import _compute_confusion, _compute_reconstruction, evaluate_run
+from infogan.evaluate.run_metrics import _compute_confusion, _compute_reconstruction, evaluate_run, matched_labels
 from infogan.figure1 import info_curve, save_figure1
 from infogan.latent import LatentSpec, Noise, parse_codes
 from infogan.report import save_confusion_png, write_report
@@ -41,10 +41,17 @@ def evaluation(run_dir):
 def test_confusion_rows_follow_the_matching():
     labels = np.repeat(np.arange(3), 4)  # 0 0 0 0 1 1 1 1 2 2 2 2
     predicted = np.array([2, 2, 2, 0, 0, 0, 0, 0, 1, 1, 1, 3])  # category 2 ~ label 0, 0 ~ 1, 1 ~ 2
-    mapping = {2: 0, 0: 1, 1: 2}
-    confusion, rows = _compute_confusion(predicted, labels, 4, mapping)
-    assert rows == [2, 0, 1, 3]
+    confusion, rows, mapping = _compute_confusion(predicted, labels, 4)
+    assert mapping == {2: 0, 0: 1, 1: 2} and rows == [2, 0, 1, 3]
     assert confusion == [[3, 0, 0], [1, 4, 0], [0, 0, 3], [0, 0, 1]]
+
+
+def test_matching_covers_categories_q_never_predicts():
+    labels = np.arange(10).repeat(3)
+    predicted = np.where(labels < 5, labels, 0)  # categories 5..9 never predicted
+    mapping = matched_labels(predicted, labels, 10)
+    assert sorted(mapping) == list(range(10)) and sorted(mapping.values()) == list(range(10))
+    assert all(mapping[k] == k for k in range(1, 5))
 
 
 def test_reconstruction_oracles():

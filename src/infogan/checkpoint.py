@@ -36,6 +36,12 @@ def checkpoint_name(step: int) -> str:
     return f"step_{step:08d}.pt"
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, write: callable) -> None:
     """Call ``write(file)`` on a temporary file beside ``path``, fsync, then rename over it.
 
@@ -44,6 +50,7 @@ def write_atomic(path: Path, write: callable) -> None:
     """
     path = Path(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.fchmod(handle, 0o666 & ~_current_umask())  # mkstemp makes 0600; give the usual permissions
     try:
         with os.fdopen(handle, "wb") as stream:
             write(stream)

@@ -61,7 +61,9 @@ def _add_inference(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the generated samples")
     evaluate.add_argument("--no-attributes", action="store_true", help="skip slant/width of continuous codes")
-    evaluate.add_argument("--no-fid", action="store_true", help="skip digit FID and classifier accuracy")
+    evaluate.add_argument("--no-fid", action="store_true",
+                          help="skip digit FID and classifier accuracy (the first use trains and caches a small "
+                               "MNIST classifier: a few minutes on a CPU)")
     evaluate.add_argument("--confusion-png", type=Path, metavar="FILE.png", help="write c1's confusion matrix")
     traverse = commands.add_parser("traverse", help="the paper's Figure 2 grids, one per continuous code")
     traverse.add_argument("run_dir", type=Path)
@@ -138,11 +140,15 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
 
 
 def _attribute_text(scores: dict) -> str:
-    """``; slant rho .., width rho .. -> controls ..`` for a measured continuous code, else ""."""
-    if "controls" not in scores:
-        return ""
-    rho = {key: "-" if scores[key] is None else f"{scores[key]:+.3f}" for key in ("slant_rho", "width_rho")}
-    return f"; slant rho {rho['slant_rho']}, width rho {rho['width_rho']} -> controls {scores['controls']}"
+    """``; Q recovers it: ..; slant rho .., width rho .. -> controls ..``, as far as measured."""
+    text = ""
+    if "reconstruction" in scores:
+        measure = "accuracy" if scores["kind"] == "categorical" else "R^2"
+        text += f"; Q recovers it: {measure} {scores['reconstruction']:.3f}"
+    if "controls" in scores:
+        rho = {key: "-" if scores[key] is None else f"{scores[key]:+.3f}" for key in ("slant_rho", "width_rho")}
+        text += f"; slant rho {rho['slant_rho']}, width rho {rho['width_rho']} -> controls {scores['controls']}"
+    return text
 
 
 def _write_confusion_png(result: dict, path: Path | None) -> None:
@@ -244,8 +250,8 @@ def _run_train(args: argparse.Namespace) -> None:
     run_dir = run_dir or Path("runs") / f"{config.preset}-seed{config.seed}"
 
     def announce(resolved, step: int) -> None:  # once the data, device and run folder are checked
-        start = f"from step {step} " if step else ""
-        print(f"infogan: training {resolved.preset} {start}to {resolved.steps} steps into {run_dir}", file=sys.stderr)
+        span = f"from step {step} to step {resolved.steps}" if step else f"for {resolved.steps} steps"
+        print(f"infogan: training {resolved.preset} {span} in {run_dir}", file=sys.stderr)
         print(f"infogan: latent {resolved.latent.describe()}", file=sys.stderr)
 
     train(config, run_dir, resume=resume, overwrite=args.overwrite, progress=not args.no_progress, on_start=announce)

@@ -66,7 +66,7 @@ def figure1(infogan_run: str | Path, plain_run: str | Path, max_step: int | None
     axes.set_xlabel("iteration")
     axes.set_ylabel(f"L_I({code}) [nats]")
     axes.set_title(f"Lower bound L_I of {code} during training")
-    axes.legend(loc="lower right")
+    axes.legend(loc="center right")
     figure.tight_layout()
     return figure
 

@@ -66,7 +66,7 @@ def curves_figure(records: list[dict], prefix: str, entropies: bool = False) -> 
     for index, key in enumerate(keys):
         points = [(r["step"], r[key]) for r in records if key in r]
         color = f"C{index % 10}"
-        axes.plot(*zip(*points), label=key, color=color)
+        axes.plot(*zip(*points), label=key, color=color, marker="." if len(points) < 30 else None)
         name = key[len(prefix):]
         if entropies and f"entropy/{name}" in records[-1]:
             axes.axhline(records[-1][f"entropy/{name}"], color=color, linestyle="--", linewidth=0.8)

@@ -87,7 +87,11 @@ class TrainingState:
 
 def build_training_state(config: TrainConfig, device: torch.device, dataset_size: int) -> TrainingState:
     """Fresh networks (seeded by ``config.seed``), Adam optimisers and random streams."""
+    # All three process-wide generators, so that a checkpoint's saved states do not depend
+    # on the process that wrote it (a resumed run restores them).
     torch.manual_seed(config.seed)
+    np.random.seed(config.seed)
+    random.seed(config.seed)
     generator, discriminator = run_folder.build_models(config)
     generator.to(device)
     discriminator.to(device)
@@ -150,7 +154,7 @@ def check_finite(metrics: dict[str, float], step: int) -> None:
         if not math.isfinite(value):
             raise DivergenceError(
                 f"{name} became {value} at step {step}; the last good checkpoint is kept "
-                "(lower the learning rates and --resume)"
+                "(--resume with --on-divergence rollback retries it with halved learning rates)"
             )
 
 

@@ -14,6 +14,7 @@ passed to ``load_or_train_classifier``.
 from __future__ import annotations
 
 import os
+import pickle
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from torch import nn
 from infogan.checkpoint import write_atomic
 from infogan.data import load_dataset, to_float_images
 from infogan.errors import InfoganError
-from infogan.evaluate.clustering import hungarian_mapping
+from infogan.evaluate.run_metrics import matched_labels
 from infogan.networks import get_architecture
 from infogan.run import LoadedRun
 
@@ -137,8 +138,8 @@ def _load_cached(path: Path) -> TrainedClassifier | None:
         model = DigitClassifier()
         model.load_state_dict(state["model"])
         return TrainedClassifier(model.eval(), float(state["test_accuracy"]))
-    except Exception:  # a corrupt or foreign cache file is retrained over, never trusted
-        return None
+    except (OSError, RuntimeError, ValueError, KeyError, TypeError, AttributeError, EOFError, pickle.UnpicklingError):
+        return None  # a corrupt or foreign cache file is retrained over, never trusted
 
 
 def load_or_train_classifier(
@@ -235,8 +236,9 @@ def c1_faithfulness(
 
     For each category k of the categorical ``code`` (default the first), ``per_category``
     images with c = k; the digit k stands for is ``mapping[k]`` (category -> label, e.g.
-    ``evaluate_run``'s "mapping"), else the Hungarian matching of Q's predictions on the
-    test set. Categories without a matched label (more categories than digits) are skipped.
+    ``run_metrics.matched_labels``), else the Hungarian matching of Q's predictions on the
+    test set over all categories. Categories without a label (more categories than digits,
+    or left out of ``mapping``) are skipped.
     """
     activation = _check_mnist_run(run)
     name = code or (run.spec.categorical[0].name if run.spec.categorical else None)
@@ -245,7 +247,8 @@ def c1_faithfulness(
     classifier = classifier or load_or_train_classifier(data_dir=data_dir)
     if mapping is None:
         test_set = load_dataset("mnist", "test", data_dir or run.config.data_dir)
-        mapping = hungarian_mapping(run.predict(test_set.images, name).numpy(), test_set.labels.numpy())
+        predicted = run.predict(test_set.images, name).numpy()
+        mapping = matched_labels(predicted, test_set.labels.numpy(), run.spec.code(name).categories)
     mapping = {int(category): int(label) for category, label in mapping.items()}
     correct = total = 0
     for category, label in sorted(mapping.items()):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import r2_score
 
 from infogan.data import load_dataset, to_float_images
@@ -55,53 +56,71 @@ def reconstruction_on_samples(run: LoadedRun, samples: int = 10000, seed: int = 
     return _compute_reconstruction(run.spec, q_output, batch)
 
 
-def _compute_confusion(
-    predicted: np.ndarray, labels: np.ndarray, categories: int, mapping: dict[int, int]
-) -> tuple[list[list[int]], list[int]]:
-    """Counts (categories, num_labels) with rows in matched order, and the row categories.
-
-    Row i is the category matched to label i (so a perfect code is diagonal); categories
-    without a matched label follow, in index order.
-    """
-    num_labels = int(labels.max(initial=0)) + 1
-    table = np.zeros((categories, num_labels), dtype=np.int64)
+def category_label_table(predicted: np.ndarray, labels: np.ndarray, categories: int) -> np.ndarray:
+    """Counts (categories, num_labels): row = category, column = true label; every category has a row."""
+    table = np.zeros((categories, int(labels.max(initial=0)) + 1), dtype=np.int64)
     np.add.at(table, (predicted, labels), 1)
+    return table
+
+
+def matched_labels(predicted: np.ndarray, labels: np.ndarray, categories: int) -> dict[int, int]:
+    """Hungarian category -> label matching over all ``categories``, predicted or not.
+
+    Unlike the test-set ``mapping`` (only categories Q ever predicts), every category gets
+    a label when there are at least as many labels as categories.
+    """
+    table = category_label_table(predicted, labels, categories)
+    category_index, label_index = linear_sum_assignment(table, maximize=True)
+    return {int(c): int(label) for c, label in zip(category_index, label_index)}
+
+
+def _compute_confusion(
+    predicted: np.ndarray, labels: np.ndarray, categories: int
+) -> tuple[list[list[int]], list[int], dict[int, int]]:
+    """Counts (categories, num_labels) with rows in matched order, the row categories, the matching.
+
+    Rows are sorted by the label each category is matched to (with as many categories as
+    labels, row i is the category matched to label i and a perfect code is diagonal);
+    categories left without a label follow, in index order.
+    """
+    table = category_label_table(predicted, labels, categories)
+    mapping = matched_labels(predicted, labels, categories)
     matched = sorted(mapping, key=mapping.get)
     order = matched + [category for category in range(categories) if category not in mapping]
-    return table[order].tolist(), order
+    return table[order].tolist(), order, mapping
 
 
-def _categorical_scores(run: LoadedRun, data_dir: str | None) -> dict[str, dict]:
-    """Per categorical code on the labelled test set: clustering scores, mapping, confusion."""
+def _categorical_scores(run: LoadedRun, data_dir: str | None) -> tuple[dict[str, dict], dict[str, dict[int, int]]]:
+    """Per categorical code on the labelled test set: clustering scores, mapping, confusion;
+    and the complete category -> label matching of each code."""
     test_set = load_dataset(run.config.dataset, "test", data_dir or run.config.data_dir)
     activation = get_architecture(run.config.architecture).output_activation
     posteriors = run.encode(to_float_images(test_set.images, activation))
     labels = test_set.labels.numpy()
-    scores = {}
+    scores, matchings = {}, {}
     for code in run.spec.categorical:
         predicted = posteriors[code.name].argmax(dim=1).cpu().numpy()
-        mapping = hungarian_mapping(predicted, labels)
-        confusion, rows = _compute_confusion(predicted, labels, code.categories, mapping)
+        confusion, rows, matchings[code.name] = _compute_confusion(predicted, labels, code.categories)
         scores[code.name] = {
             **clustering_scores(predicted, labels),
-            "mapping": {str(k): v for k, v in mapping.items()},
-            "test_images": int(len(labels)),
+            "mapping": {str(k): v for k, v in hungarian_mapping(predicted, labels).items()},
+            "test_images": len(labels),
             "confusion_matrix": confusion,
             "confusion_rows": rows,
         }
-    return scores
+    return scores, matchings
 
 
-def _sample_quality(run: LoadedRun, codes: dict[str, dict], data_dir: str | None, samples: int, seed: int) -> dict:
+def _sample_quality(
+    run: LoadedRun, matching: dict[int, int] | None, data_dir: str | None, samples: int, seed: int
+) -> dict:
     """Digit FID, the classifier's accuracy on generated digits of c1, its own test accuracy."""
     from infogan.evaluate.fid import c1_faithfulness, digit_fid, load_or_train_classifier
 
     classifier = load_or_train_classifier(data_dir=data_dir)
-    first = run.spec.categorical[0].name if run.spec.categorical else None
     faithfulness = None
-    if first is not None:
-        mapping = {int(k): v for k, v in codes[first]["mapping"].items()}
-        faithfulness = c1_faithfulness(run, classifier, mapping, seed=seed, data_dir=data_dir)
+    if matching is not None:
+        faithfulness = c1_faithfulness(run, classifier, matching, seed=seed, data_dir=data_dir)
     return {
         "digit_fid": digit_fid(run, classifier, samples, seed, data_dir),
         "classifier_accuracy_on_generated": faithfulness,
@@ -143,8 +162,10 @@ def evaluate_run(
             "info_lower_bound_nats": float(bounds[code.name]),
             "reconstruction": reconstruction[code.name],
         }
+    matchings: dict[str, dict[int, int]] = {}
     if spec.categorical:
-        for name, scores in _categorical_scores(run, data_dir).items():
+        scores_by_code, matchings = _categorical_scores(run, data_dir)
+        for name, scores in scores_by_code.items():
             codes[name].update(scores)
     if attributes and spec.continuous:
         from infogan.evaluate.attributes import measure_continuous_codes
@@ -153,6 +174,7 @@ def evaluate_run(
             codes[name].update(scores)
     result = {"run": str(run.run_dir), "step": run.step, "dataset": run.config.dataset, "codes": codes}
     if fid:
-        result["sample_quality"] = _sample_quality(run, codes, data_dir, samples, seed)
+        first = spec.categorical[0].name if spec.categorical else None
+        result["sample_quality"] = _sample_quality(run, matchings.get(first), data_dir, samples, seed)
     return result
 

@@ -1,0 +1,53 @@
+"""Summarise MNIST runs: final and best c1 test accuracy, NMI, ARI, L_I, steps and wall time.
+
+    python benchmarks/summarize_runs.py runs/mnist-seed0 runs/mnist-seed1 runs/mnist-seed2
+
+Prints a Markdown table (one row per run, then the median) from each run's metrics.jsonl,
+as written by ``infogan train`` (evaluations every ``--eval-every`` steps on the test set).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+
+from infogan.run import read_metrics
+
+
+def summarize(run_dir: str, target: float = 0.95) -> dict:
+    evals = read_metrics(run_dir, "eval")
+    trains = read_metrics(run_dir, "train")
+    if not evals or not trains:
+        raise SystemExit(f"{run_dir}: no evaluations yet")
+    last = evals[-1]
+    at_200 = next((r["info/c1"] for r in trains if r["step"] >= 200), float("nan"))
+    reached = next((r for r in evals if r["eval/c1/accuracy"] >= target), None)
+    return {
+        "run": run_dir,
+        "steps": last["step"],
+        "wall_min": last["time_s"] / 60,
+        "accuracy": last["eval/c1/accuracy"],
+        "nmi": last["eval/c1/nmi"],
+        "ari": last["eval/c1/ari"],
+        "best_accuracy": max(r["eval/c1/accuracy"] for r in evals),
+        "info_c1_step200": at_200,
+        "minutes_to_target": reached["time_s"] / 60 if reached else None,
+    }
+
+
+def main() -> None:
+    rows = [summarize(path) for path in sys.argv[1:]]
+    print("| run | steps | wall (min) | c1 accuracy | NMI | ARI | best accuracy | L_I(c1) at step 200 | time to 0.95 |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        reached = f"{row['minutes_to_target']:.0f} min" if row["minutes_to_target"] is not None else "not reached"
+        print(f"| {row['run']} | {row['steps']} | {row['wall_min']:.0f} | {row['accuracy']:.4f} | {row['nmi']:.4f} | "
+              f"{row['ari']:.4f} | {row['best_accuracy']:.4f} | {row['info_c1_step200']:.3f} | {reached} |")
+    if len(rows) > 1:
+        median = {key: statistics.median(row[key] for row in rows) for key in ("accuracy", "nmi", "ari", "best_accuracy")}
+        print(f"| median of {len(rows)} | | | {median['accuracy']:.4f} | {median['nmi']:.4f} | {median['ari']:.4f} | "
+              f"{median['best_accuracy']:.4f} | | |")
+
+
+if __name__ == "__main__":
+    main()

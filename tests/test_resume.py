@@ -1,0 +1,250 @@
+"""Runs that survive: a resumed run ends bit-identical to an uninterrupted one on the CPU.
+
+"Identical" means every tensor of the final checkpoint (weights, batch-norm statistics,
+Adam moments, random states) is ``torch.equal`` and every metrics.jsonl line matches but
+for its wall-clock ``time_s``. The fast tests interrupt in this process; the slow ones
+SIGKILL a real ``python -m infogan train`` mid-training and mid-checkpoint-write.
+"""
+
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from infogan import trainer
+from infogan.checkpoint import checkpoint_name, list_checkpoints, load_checkpoint, save_checkpoint
+from infogan.cli import main
+from infogan.errors import DivergenceError, InfoganWarning
+from infogan.run import CHECKPOINT_DIR, read_metrics
+from run_folders import (
+    TINY_FLAGS,
+    assert_same_run,
+    fingerprint,
+    metrics_without_time,
+    poison_generator_loss,
+    problem_lines,
+    run_cli,
+    tiny_config,
+)
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory) -> Path:
+    """tiny_config() trained for 8 steps without interruption."""
+    run_dir = tmp_path_factory.mktemp("reference") / "run"
+    trainer.train(tiny_config(), run_dir, progress=False)
+    return run_dir
+
+
+def test_interrupted_between_checkpoints_then_resumed_is_bit_identical(reference_run, tmp_path, monkeypatch):
+    """Checkpoints every 3 steps, interrupted in step 6: resumes from step 3, rewrites the lost log line 4."""
+    config, run_dir = tiny_config(checkpoint_every=3), tmp_path / "run"
+    real_step, calls = trainer.train_step, []
+
+    def interrupted_step(*args):
+        calls.append(1)
+        if len(calls) == 6:
+            raise KeyboardInterrupt
+        return real_step(*args)
+
+    monkeypatch.setattr(trainer, "train_step", interrupted_step)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train(config, run_dir, progress=False)
+    monkeypatch.setattr(trainer, "train_step", real_step)
+    assert [step for step, _ in list_checkpoints(run_dir / CHECKPOINT_DIR)] == [3]
+    assert [record["step"] for record in read_metrics(run_dir)] == [2, 4]  # line 4 came after the checkpoint
+    trainer.train(config, run_dir, resume=True, progress=False)
+    assert_same_run(run_dir, reference_run, 8, ignore=("config",))  # the configs differ in checkpoint_every
+
+
+def test_extended_run_with_a_torn_newest_checkpoint_is_bit_identical(reference_run, tmp_path):
+    """4 steps, the step-4 checkpoint torn, then resumed to 8 steps: skips it with a warning, resumes at 2."""
+    run_dir = tmp_path / "run"
+    trainer.train(tiny_config(steps=4), run_dir, progress=False)
+    newest = run_dir / CHECKPOINT_DIR / checkpoint_name(4)
+    newest.write_bytes(newest.read_bytes()[: newest.stat().st_size // 3])
+    with pytest.warns(InfoganWarning, match=f"skipping checkpoint: {newest} is truncated"):
+        trainer.train(tiny_config(steps=8), run_dir, resume=True, progress=False)
+    assert_same_run(run_dir, reference_run, 8)
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory) -> Path:
+    """A 2-step run made by ``infogan train``."""
+    run_dir = tmp_path_factory.mktemp("cli") / "run"
+    assert main(["train", "--out", str(run_dir), "--steps", "2", *TINY_FLAGS]) == 0
+    return run_dir
+
+
+REFUSED_CHANGES = {
+    "categorical code": (["--codes", "cat:5,unif:2"], "latent spec"),
+    "continuous codes": (["--codes", "cat:10,unif:3"], "latent spec"),
+    "noise size": (["--noise", "10"], "latent spec"),
+    "preset (its codes)": (["--preset", "mnist-paper"], "preset 'mnist'"),
+    "batch size": (["--batch-size", "32"], "--batch-size cannot change when resuming"),
+    "seed": (["--seed", "3"], "--seed cannot change when resuming"),
+}
+
+
+@pytest.mark.parametrize("change", sorted(REFUSED_CHANGES))
+def test_resume_refuses_a_changed_latent_spec_or_setting(cli_run, capsys, change):
+    arguments, expected = REFUSED_CHANGES[change]
+    before = fingerprint(cli_run)
+    status, lines = run_cli(["train", "--resume", cli_run, *arguments, "--no-progress"], capsys)
+    assert status == 2 and len(lines) == 1 and lines[0].startswith("infogan: error: ") and expected in lines[0]
+    assert fingerprint(cli_run) == before
+
+
+def test_resume_refuses_a_checkpoint_of_another_architecture(cli_run, tmp_path, capsys):
+    """config.json agrees with the command line but the checkpoint was made by other networks."""
+    run_dir = tmp_path / "run"
+    (run_dir / CHECKPOINT_DIR).mkdir(parents=True)
+    shutil.copy(cli_run / "config.json", run_dir / "config.json")
+    state = load_checkpoint(cli_run / CHECKPOINT_DIR / checkpoint_name(2))
+    state["config"] = state["config"].replace('"architecture": "mnist"', '"architecture": "celeba"')
+    save_checkpoint(run_dir / CHECKPOINT_DIR / checkpoint_name(2), state)
+    status, lines = run_cli(["train", "--resume", run_dir, "--steps", "4", "--no-progress"], capsys)
+    assert status == 2 and problem_lines(lines) == [(
+        "infogan: error: the checkpoint was trained with another architecture, dataset or latent spec; "
+        "resume with the run's own settings or start a new run with --out"
+    )]
+    assert [step for step, _ in list_checkpoints(run_dir / CHECKPOINT_DIR)] == [2]
+
+
+def test_resume_accepts_more_steps(cli_run, tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    shutil.copytree(cli_run, run_dir)
+    status, lines = run_cli(["train", "--out", run_dir, "--resume", "--steps", "4", "--no-progress"], capsys)
+    assert status == 0 and lines[0] == f"infogan: training mnist from step 2 to step 4 in {run_dir}"
+    assert [step for step, _ in list_checkpoints(run_dir / CHECKPOINT_DIR)] == [2, 4]
+    assert [record["step"] for record in read_metrics(run_dir)] == [2, 4]
+
+
+def test_rollback_reloads_the_last_checkpoint_and_halves_the_learning_rates(tmp_path, monkeypatch):
+    config, run_dir = tiny_config(steps=4, on_divergence="rollback"), tmp_path / "run"
+    poison_generator_loss(monkeypatch, {3})
+    trainer.train(config, run_dir, progress=False)
+    rollback = read_metrics(run_dir, "rollback")
+    assert rollback == [{"kind": "rollback", "step": 2, "diverged_step": 3, "losses": ["loss/g"],
+                         "lr_g": config.lr_g / 2, "lr_d": config.lr_d / 2}]
+    assert [record["step"] for record in read_metrics(run_dir, "train")] == [2, 4]
+    final = load_checkpoint(run_dir / CHECKPOINT_DIR / checkpoint_name(4))
+    assert final["optimizer_g"]["param_groups"][0]["lr"] == config.lr_g / 2
+    assert final["optimizer_d"]["param_groups"][0]["lr"] == config.lr_d / 2
+    assert all(torch.isfinite(tensor).all() for tensor in final["generator"].values())
+
+
+def test_rollback_gives_up_after_max_rollbacks(tmp_path, monkeypatch):
+    monkeypatch.setattr(trainer, "MAX_ROLLBACKS", 2)
+    poison_generator_loss(monkeypatch, range(3, 100))
+    run_dir = tmp_path / "run"
+    with pytest.raises(DivergenceError, match="loss/g became nan at step 3"):
+        trainer.train(tiny_config(steps=4, on_divergence="rollback"), run_dir, progress=False)
+    assert len(read_metrics(run_dir, "rollback")) == 2
+    assert [step for step, _ in list_checkpoints(run_dir / CHECKPOINT_DIR)] == [2]
+    lr_halved_twice = load_checkpoint(run_dir / CHECKPOINT_DIR / checkpoint_name(2))["optimizer_g"]["param_groups"]
+    assert lr_halved_twice[0]["lr"] == tiny_config().lr_g  # the checkpoint itself is untouched
+
+
+def test_rollback_before_any_checkpoint_stops(tmp_path, monkeypatch):
+    poison_generator_loss(monkeypatch, {1})
+    with pytest.raises(DivergenceError, match="loss/g became nan at step 1, before any checkpoint"):
+        trainer.train(tiny_config(steps=2, on_divergence="rollback"), tmp_path / "run", progress=False)
+
+
+# ---- Real kills: a separate `python -m infogan train` process, SIGKILLed, then resumed. ----
+
+KILL_STEPS = 6
+SLOW_CHECKPOINT_WRITE = r"""
+import io, pathlib, sys, time
+import torch
+from infogan.cli import main
+
+real_save, marker, slow_step = torch.save, pathlib.Path(sys.argv[1]), int(sys.argv[2])
+
+def half_then_hang(state, stream):
+    # The checkpoint of ``slow_step``: write half of it, say so, and hang until killed.
+    if not (isinstance(state, dict) and state.get("step") == slow_step):
+        return real_save(state, stream)
+    whole = io.BytesIO()
+    real_save(state, whole)
+    stream.write(whole.getvalue()[: whole.tell() // 2])
+    stream.flush()
+    marker.touch()
+    time.sleep(600)
+
+torch.save = half_then_hang
+sys.exit(main(sys.argv[3:]))
+"""
+
+
+def infogan_command(*arguments: object) -> list[str]:
+    return [sys.executable, "-m", "infogan", *map(str, arguments)]
+
+
+def train_flags(run_dir: Path) -> list[str]:
+    return ["train", "--out", str(run_dir), "--steps", str(KILL_STEPS), *TINY_FLAGS]
+
+
+@pytest.fixture(scope="module")
+def subprocess_reference(tmp_path_factory) -> Path:
+    run_dir = tmp_path_factory.mktemp("killed-reference") / "run"
+    subprocess.run(infogan_command(*train_flags(run_dir)), check=True, capture_output=True, timeout=300)
+    return run_dir
+
+
+def kill_when(process: subprocess.Popen, exists: Path, timeout_s: float = 120) -> None:
+    """SIGKILL ``process`` as soon as the file ``exists`` appears."""
+    deadline = time.monotonic() + timeout_s
+    while not exists.exists():
+        assert process.poll() is None, f"the run ended before {exists.name} appeared"
+        assert time.monotonic() < deadline, f"{exists.name} did not appear"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=30) == -signal.SIGKILL
+
+
+def resume_in_subprocess(run_dir: Path) -> list[str]:
+    """``infogan train --resume RUN_DIR``; returns its stderr lines."""
+    finished = subprocess.run(infogan_command("train", "--resume", run_dir, "--no-progress"),
+                              capture_output=True, text=True, timeout=300, check=False)
+    assert finished.returncode == 0, finished.stderr
+    return finished.stderr.strip().splitlines()
+
+
+@pytest.mark.slow
+def test_sigkill_mid_training_then_resume_is_bit_identical(subprocess_reference, tmp_path):
+    """Killed just after the step-4 checkpoint; that checkpoint is then torn too: resumes at 2."""
+    run_dir = tmp_path / "run"
+    with subprocess.Popen(infogan_command(*train_flags(run_dir)), stderr=subprocess.DEVNULL) as process:
+        kill_when(process, run_dir / CHECKPOINT_DIR / checkpoint_name(4))
+    steps = [step for step, _ in list_checkpoints(run_dir / CHECKPOINT_DIR)]
+    assert steps[-1] < KILL_STEPS, "the kill came too late"
+    newest = run_dir / CHECKPOINT_DIR / checkpoint_name(steps[-1])
+    newest.write_bytes(newest.read_bytes()[:1000])
+    lines = resume_in_subprocess(run_dir)
+    warnings = [line for line in lines if "warning" in line.lower()]
+    assert warnings == [f"infogan: warning: skipping checkpoint: {newest} is truncated or corrupt (RuntimeError)"]
+    assert_same_run(run_dir, subprocess_reference, KILL_STEPS)
+
+
+@pytest.mark.slow
+def test_sigkill_during_a_checkpoint_write_then_resume_is_bit_identical(subprocess_reference, tmp_path):
+    """Killed halfway through writing the step-4 checkpoint: the half file is a stray temporary, removed on resume."""
+    run_dir, marker = tmp_path / "run", tmp_path / "writing"
+    command = [sys.executable, "-c", SLOW_CHECKPOINT_WRITE, str(marker), "4", *train_flags(run_dir)]
+    with subprocess.Popen(command, stderr=subprocess.DEVNULL) as process:
+        kill_when(process, marker)
+    folder = run_dir / CHECKPOINT_DIR
+    assert [step for step, _ in list_checkpoints(folder)] == [2]
+    (stray,) = folder.glob(f".{checkpoint_name(4)}.*.tmp")
+    assert stray.stat().st_size > 0
+    assert not any("warning" in line for line in resume_in_subprocess(run_dir))
+    assert not list(folder.glob(".*.tmp"))
+    assert_same_run(run_dir, subprocess_reference, KILL_STEPS)
+    assert metrics_without_time(run_dir)[-1]["step"] == KILL_STEPS

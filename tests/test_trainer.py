@@ -69,3 +69,20 @@ def test_training_is_deterministic_on_cpu(tiny_config, tmp_path):
     strip = lambda records: [{k: v for k, v in r.items() if k != "time_s"} for r in records]  # noqa: E731
     assert strip(read_metrics(tmp_path / "a")) == strip(read_metrics(tmp_path / "b"))
     assert len(read_metrics(tmp_path / "a", "train")) == 3
+
+
+def test_metrics_are_mirrored_to_tensorboard_when_available(tiny_config, tmp_path, monkeypatch):
+    from infogan import trainer
+
+    scalars = []
+
+    class FakeWriter:
+        def add_scalar(self, name, value, step):
+            scalars.append((name, step))
+
+        def close(self):
+            scalars.append(("closed", -1))
+
+    monkeypatch.setattr(trainer, "_tensorboard_writer", lambda run_dir: FakeWriter())
+    train(tiny_config.with_changes(steps=2, log_every=1), tmp_path / "tb", progress=False)
+    assert ("info/c1", 1) in scalars and ("loss/d", 2) in scalars and scalars[-1] == ("closed", -1)

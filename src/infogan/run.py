@@ -27,7 +27,8 @@ CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
 CHECKPOINT_DIR = "checkpoints"
 IMAGE_DIR = "images"
-RUN_OUTPUTS = (CONFIG_FILE, METRICS_FILE, CHECKPOINT_DIR, IMAGE_DIR)
+TENSORBOARD_DIR = "tensorboard"
+RUN_OUTPUTS = (CONFIG_FILE, METRICS_FILE, CHECKPOINT_DIR, IMAGE_DIR, TENSORBOARD_DIR)
 
 
 def resolve_device(name: str) -> torch.device:

@@ -335,6 +335,7 @@ def train(
     (run_dir / run_folder.IMAGE_DIR).mkdir(exist_ok=True)
     first_code = spec.codes[0].name if spec.codes else None
     bar = tqdm(total=config.steps, initial=state.step, disable=not progress, dynamic_ncols=True, unit="step")
+    writer = _tensorboard_writer(run_dir)
     started = time.perf_counter() - state.elapsed_s
     while state.step < config.steps:
         real_images = to_float_images(real_pool[state.sampler.next_indices().to(device)], output_activation)
@@ -353,23 +354,43 @@ def train(
             bar.set_postfix({f"L_I({first_code})": f"{metrics[f'info/{first_code}']:.3f}",
                              "H": f"{entropies[f'entropy/{first_code}']:.3f}"}, refresh=False)
         bar.update(1)
-        _periodic(state, config, run_dir, entropies, test_set, output_activation)
+        _periodic(state, config, run_dir, entropies, test_set, output_activation, writer)
     bar.close()
+    if writer is not None:
+        writer.close()
     return run_dir
+
+
+def _tensorboard_writer(run_dir: Path):
+    """A TensorBoard SummaryWriter logging into ``run_dir/tensorboard`` when tensorboard is installed."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:  # tensorboard is optional
+        return None
+    return SummaryWriter(str(run_dir / run_folder.TENSORBOARD_DIR))
+
+
+def _log(run_dir: Path, record: dict, writer) -> None:
+    """One metrics.jsonl line, mirrored to TensorBoard scalars when a writer is open."""
+    run_folder.append_metrics(run_dir, record)
+    if writer is not None:
+        for name, value in record.items():
+            if name not in ("kind", "step") and isinstance(value, (int, float)):
+                writer.add_scalar(name, value, record["step"])
 
 
 def _periodic(
     state: TrainingState, config: TrainConfig, run_dir: Path,
-    entropies: dict[str, float], test_set: LabelledImages | None, output_activation: str,
+    entropies: dict[str, float], test_set: LabelledImages | None, output_activation: str, writer=None,
 ) -> None:
     """Metrics lines, evaluation (and best.pt), image grids and checkpoints at their intervals and at the end."""
     step, last = state.step, state.step == config.steps
     if step % config.log_every == 0 or last:
         record = {"kind": "train", "step": step, "time_s": round(state.elapsed_s, 3), **state.interval_means.pop(), **entropies}
-        run_folder.append_metrics(run_dir, record)
+        _log(run_dir, record, writer)
     if test_set is not None and config.latent.categorical and (step % config.eval_every == 0 or last):
         scores = evaluate_categorical(state.discriminator, config.latent, test_set, output_activation)
-        run_folder.append_metrics(run_dir, {"kind": "eval", "step": step, "time_s": round(state.elapsed_s, 3), **scores})
+        _log(run_dir, {"kind": "eval", "step": step, "time_s": round(state.elapsed_s, 3), **scores}, writer)
         best_metric = f"eval/{config.latent.categorical[0].name}/accuracy"
         if state.best_accuracy is None or scores[best_metric] > state.best_accuracy:
             state.best_accuracy = scores[best_metric]

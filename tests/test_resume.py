@@ -19,7 +19,7 @@ import torch
 from infogan import trainer
 from infogan.checkpoint import checkpoint_name, list_checkpoints, load_checkpoint, save_checkpoint
 from infogan.cli import main
-from infogan.errors import DivergenceError, InfoganWarning
+from infogan.errors import CheckpointError, DivergenceError, InfoganWarning
 from infogan.run import CHECKPOINT_DIR, read_metrics
 from run_folders import (
     TINY_FLAGS,
@@ -71,6 +71,18 @@ def test_extended_run_with_a_torn_newest_checkpoint_is_bit_identical(reference_r
     with pytest.warns(InfoganWarning, match=f"skipping checkpoint: {newest} is truncated"):
         trainer.train(tiny_config(steps=8), run_dir, resume=True, progress=False)
     assert_same_run(run_dir, reference_run, 8)
+
+
+@pytest.mark.parametrize("change", [{"seed": 5}, {"lr_d": 1e-4}, {"lr_g": 5e-4}, {"batch_size": 8}])
+def test_api_resume_refuses_a_changed_seed_lr_or_batch_and_keeps_the_run(tmp_path, change):
+    """The Python API refuses what the CLI refuses, before touching the run's files."""
+    run_dir = tmp_path / "run"
+    trainer.train(tiny_config(steps=2), run_dir, progress=False)
+    before = fingerprint(run_dir)
+    name = next(iter(change))
+    with pytest.raises(CheckpointError, match=f"{name} cannot change when resuming"):
+        trainer.train(tiny_config(steps=4, **change), run_dir, resume=True, progress=False)
+    assert fingerprint(run_dir) == before
 
 
 @pytest.fixture(scope="module")

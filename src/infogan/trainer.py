@@ -264,6 +264,9 @@ def evaluate_categorical(
     return scores
 
 
+FIXED_ON_RESUME = ("seed", "lr_d", "lr_g", "batch_size")
+
+
 def _prepare(config: TrainConfig, run_dir: Path, resume: bool, overwrite: bool) -> TrainConfig:
     """Check the run folder and, on resume, merge the saved config with the allowed changes."""
     run_folder.prepare_run_dir(run_dir, resume, overwrite)
@@ -274,7 +277,12 @@ def _prepare(config: TrainConfig, run_dir: Path, resume: bool, overwrite: bool) 
                 f"{run_dir} was trained with another architecture, dataset, mode or latent spec; "
                 "resume it with its own settings (only steps, intervals and device may change)"
             )
-        config = config.with_changes(seed=saved.seed, lr_d=saved.lr_d, lr_g=saved.lr_g, batch_size=saved.batch_size)
+        for name in FIXED_ON_RESUME:  # the optimiser and data-order states were made with these
+            if getattr(config, name) != getattr(saved, name):
+                raise CheckpointError(
+                    f"{name} cannot change when resuming ({run_dir} uses {getattr(saved, name)}, "
+                    f"not {getattr(config, name)}); start from infogan.run.read_config(run_dir)"
+                )
     run_folder.write_config(run_dir, config)
     return config
 

@@ -41,3 +41,17 @@ def clustering_scores(predicted: np.ndarray, labels: np.ndarray) -> dict[str, fl
         "nmi": float(normalized_mutual_info_score(labels, predicted)),
         "ari": float(adjusted_rand_score(labels, predicted)),
     }
+
+
+def posterior_information(probabilities: np.ndarray) -> float:
+    """Label-free mutual information between a categorical code and the images, in nats.
+
+    probabilities: (N, k) Q posteriors on real images. Returns H(mean posterior) minus the
+    mean posterior entropy: ln k when every image gets one confident category and the
+    categories are used equally, 0 when the posteriors ignore the image.
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    marginal = probabilities.mean(axis=0)
+    marginal_entropy = -np.sum(marginal * np.log(np.clip(marginal, 1e-12, None)))
+    conditional_entropy = -np.sum(probabilities * np.log(np.clip(probabilities, 1e-12, None)), axis=1).mean()
+    return float(marginal_entropy - conditional_entropy)

@@ -9,7 +9,7 @@ from sklearn.metrics import r2_score
 
 from infogan.data import load_dataset, to_float_images
 from infogan.errors import InfoganError
-from infogan.evaluate.clustering import clustering_scores, hungarian_mapping
+from infogan.evaluate.clustering import clustering_scores, hungarian_mapping, posterior_information
 from infogan.latent import LatentBatch, LatentSpec
 from infogan.networks import get_architecture
 from infogan.run import LoadedRun
@@ -103,6 +103,7 @@ def _categorical_scores(run: LoadedRun, data_dir: str | None) -> tuple[dict[str,
         confusion, rows, matchings[code.name] = _compute_confusion(predicted, labels, code.categories)
         scores[code.name] = {
             **clustering_scores(predicted, labels),
+            "real_information_nats": posterior_information(posteriors[code.name].cpu().numpy()),
             "mapping": {str(k): v for k, v in hungarian_mapping(predicted, labels).items()},
             "test_images": len(labels),
             "confusion_matrix": confusion,
@@ -140,7 +141,8 @@ def evaluate_run(
     ``info_lower_bound_nats`` and ``reconstruction`` (accuracy of argmax Q for categorical
     codes, R^2 of Q's mean for continuous ones, on ``samples`` fresh draws). Categorical
     codes add ``accuracy``, ``nmi``, ``ari``, ``mapping`` (category -> label, Hungarian),
-    ``test_images``, ``confusion_matrix`` (categories x labels counts, rows in
+    ``test_images``, ``real_information_nats`` (Q's label-free mutual information with the
+    real test images, see ``posterior_information``), ``confusion_matrix`` (categories x labels counts, rows in
     ``confusion_rows`` order: row i is the category matched to label i). With
     ``attributes``, continuous codes add ``slant_rho``, ``width_rho``, ``controls``,
     ``slant_change_degrees`` and ``width_change_px`` (see ``measure_continuous_codes``).

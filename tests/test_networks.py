@@ -24,3 +24,18 @@ def test_first_discriminator_conv_has_no_batch_norm():
     assert isinstance(layers[0], torch.nn.Conv2d) and isinstance(layers[1], torch.nn.LeakyReLU)
     assert isinstance(layers[3], torch.nn.BatchNorm2d)
     assert layers[1].negative_slope == 0.1
+
+
+def test_weight_init_normal_is_the_authors_and_pytorch_keeps_layer_defaults():
+    arch = get_architecture("mnist")
+    torch.manual_seed(0)
+    generator, discriminator = build_networks(arch, 74, 12, 0.1, weight_init="normal")
+    fc_weight = discriminator.body.fully_connected[0].weight  # (1024, 6272)
+    assert abs(fc_weight.std().item() - 0.02) < 0.001 and discriminator.body.fully_connected[0].bias.abs().max() == 0
+    torch.manual_seed(0)
+    _, default_discriminator = build_networks(arch, 74, 12, 0.1, weight_init="pytorch")
+    default_weight = default_discriminator.body.fully_connected[0].weight
+    # Kaiming-uniform with a = sqrt(5): U(-1/sqrt(fan_in), 1/sqrt(fan_in)), std 1/sqrt(3 fan_in).
+    assert default_weight.abs().max().item() <= 1 / 6272**0.5
+    assert abs(default_weight.std().item() - 1 / (3 * 6272) ** 0.5) < 1e-4
+    assert torch.all(default_discriminator.body.fully_connected[1].weight == 1)  # BN scale 1

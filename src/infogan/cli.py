@@ -37,6 +37,9 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--mode", choices=("infogan", "plain"), help="plain: GAN baseline, Q measured only")
     train.add_argument("--lr-d", type=float, help="Adam learning rate of D and Q")
     train.add_argument("--lr-g", type=float, help="Adam learning rate of G")
+    train.add_argument("--init", dest="weight_init", choices=("normal", "pytorch"),
+                       help="weight initialisation: normal = N(0, 0.02) as in the authors' code, "
+                            "pytorch = PyTorch's layer defaults")
     train.add_argument("--data-dir", help="folder with the dataset's files (default: bundled MNIST)")
     for name in ("log-every", "eval-every", "image-every", "checkpoint-every", "keep-checkpoints"):
         train.add_argument(f"--{name}", type=int)
@@ -205,7 +208,7 @@ def _train_config(args: argparse.Namespace, base):
 
     changes = {
         name: getattr(args, name)
-        for name in ("batch_size", "seed", "device", "mode", "lr_d", "lr_g", "data_dir", "steps",
+        for name in ("batch_size", "seed", "device", "mode", "lr_d", "lr_g", "weight_init", "data_dir", "steps",
                      "log_every", "eval_every", "image_every", "checkpoint_every", "keep_checkpoints", "on_divergence")
         if getattr(args, name) is not None
     }
@@ -241,9 +244,10 @@ def _run_train(args: argparse.Namespace) -> None:
         saved = read_config(run_dir)
         if args.preset is not None and args.preset != saved.preset:
             raise InfoganError(f"{run_dir} was trained with preset {saved.preset!r}, not {args.preset!r}")
-        for name in ("seed", "batch_size", "lr_d", "lr_g"):  # the trainer keeps the run's own values
+        flags = {"seed": "--seed", "batch_size": "--batch-size", "lr_d": "--lr-d", "lr_g": "--lr-g", "weight_init": "--init"}
+        for name, flag in flags.items():  # the run's own values: the trainer refuses others
             if getattr(args, name) is not None and getattr(args, name) != getattr(saved, name):
-                raise InfoganError(f"--{name.replace('_', '-')} cannot change when resuming ({run_dir} uses {getattr(saved, name)})")
+                raise InfoganError(f"{flag} cannot change when resuming ({run_dir} uses {getattr(saved, name)})")
         config = _train_config(args, saved)
     else:
         config = _train_config(args, get_preset(args.preset or "mnist"))

@@ -13,6 +13,7 @@ from infogan.latent import LatentSpec, Noise, parse_codes
 Mode = Literal["infogan", "plain"]
 DeviceName = Literal["auto", "cpu", "cuda"]
 DivergencePolicy = Literal["stop", "rollback"]
+WeightInit = Literal["normal", "pytorch"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class TrainConfig:
     ``on_divergence="rollback"``: on a NaN or infinite loss, reload the newest checkpoint,
     halve both learning rates and continue (at most ``trainer.MAX_ROLLBACKS`` times); ``"stop"``
     ends the run with a ``DivergenceError``, keeping the last good checkpoint.
+    ``weight_init="normal"`` is the authors' N(0, 0.02) initialisation; ``"pytorch"`` keeps
+    PyTorch's own layer defaults (see ``networks.init_weights``).
     """
 
     preset: str = "mnist"
@@ -38,6 +41,7 @@ class TrainConfig:
     beta1: float = 0.5
     beta2: float = 0.999
     leaky_slope: float = 0.1
+    weight_init: WeightInit = "normal"
     mode: Mode = "infogan"
     seed: int = 0
     device: DeviceName = "auto"
@@ -66,6 +70,8 @@ class TrainConfig:
                 raise InfoganError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
         if not 0 <= self.leaky_slope < 1:
             raise InfoganError(f"leaky-slope must be in [0, 1), got {self.leaky_slope!r}")
+        if self.weight_init not in ("normal", "pytorch"):
+            raise InfoganError(f"init must be 'normal' or 'pytorch', got {self.weight_init!r}")
         if self.mode not in ("infogan", "plain"):
             raise InfoganError(f"mode must be 'infogan' or 'plain', got {self.mode!r}")
         if self.device not in ("auto", "cpu", "cuda"):

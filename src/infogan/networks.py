@@ -159,11 +159,19 @@ def init_weights(module: nn.Module) -> None:
 
 
 def build_networks(
-    arch: Architecture, generator_input_size: int, q_output_size: int, leaky_slope: float
+    arch: Architecture, generator_input_size: int, q_output_size: int, leaky_slope: float,
+    weight_init: str = "normal",
 ) -> tuple[Generator, Discriminator]:
-    """Fresh, initialised G and D/Q for an architecture and a latent spec's sizes."""
+    """Fresh G and D/Q for an architecture and a latent spec's sizes.
+
+    ``weight_init`` "normal": ``init_weights`` (the authors'); "pytorch": the layers' own
+    defaults (Kaiming-uniform weights, BN scale 1).
+    """
     generator = Generator(arch, generator_input_size)
     discriminator = Discriminator(arch, q_output_size, leaky_slope)
-    generator.apply(init_weights)
-    discriminator.apply(init_weights)
+    if weight_init == "normal":
+        generator.apply(init_weights)
+        discriminator.apply(init_weights)
+    elif weight_init != "pytorch":
+        raise InfoganError(f"unknown weight initialisation {weight_init!r}; known: normal, pytorch")
     return generator, discriminator

@@ -161,7 +161,8 @@ class LoadedRun:
 
 def build_models(config: TrainConfig) -> tuple[Generator, Discriminator]:
     arch = get_architecture(config.architecture)
-    return build_networks(arch, config.latent.generator_input_size, config.latent.q_output_size, config.leaky_slope)
+    latent = config.latent
+    return build_networks(arch, latent.generator_input_size, latent.q_output_size, config.leaky_slope, config.weight_init)
 
 
 def load_run(run_dir: str | Path, device: str = "cpu", checkpoint: str | Path | None = None) -> LoadedRun:

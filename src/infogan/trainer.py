@@ -264,7 +264,7 @@ def evaluate_categorical(
     return scores
 
 
-FIXED_ON_RESUME = ("seed", "lr_d", "lr_g", "batch_size")
+FIXED_ON_RESUME = ("seed", "lr_d", "lr_g", "batch_size", "weight_init")
 
 
 def _prepare(config: TrainConfig, run_dir: Path, resume: bool, overwrite: bool) -> TrainConfig:

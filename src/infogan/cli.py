@@ -228,7 +228,7 @@ def _train_config(args: argparse.Namespace, base):
 def _run_train(args: argparse.Namespace) -> None:
     from infogan.presets import get_preset
     from infogan.run import read_config
-    from infogan.trainer import train
+    from infogan.trainer import FIXED_ON_RESUME, train
 
     run_dir = args.out
     if isinstance(args.resume, str):
@@ -244,9 +244,9 @@ def _run_train(args: argparse.Namespace) -> None:
         saved = read_config(run_dir)
         if args.preset is not None and args.preset != saved.preset:
             raise InfoganError(f"{run_dir} was trained with preset {saved.preset!r}, not {args.preset!r}")
-        flags = {"seed": "--seed", "batch_size": "--batch-size", "lr_d": "--lr-d", "lr_g": "--lr-g", "weight_init": "--init"}
-        for name, flag in flags.items():  # the run's own values: the trainer refuses others
+        for name in FIXED_ON_RESUME:  # the trainer refuses others; here they get the flag's name
             if getattr(args, name) is not None and getattr(args, name) != getattr(saved, name):
+                flag = "--init" if name == "weight_init" else f"--{name.replace('_', '-')}"
                 raise InfoganError(f"{flag} cannot change when resuming ({run_dir} uses {getattr(saved, name)})")
         config = _train_config(args, saved)
     else:

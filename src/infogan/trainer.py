@@ -40,6 +40,7 @@ from infogan.evaluate.clustering import clustering_scores
 from infogan.latent import LatentSpec
 from infogan.losses import discriminator_loss, generator_loss
 from infogan.networks import Discriminator, Generator, get_architecture
+from infogan.optim import load_optimizer_state, make_adam
 from infogan.sampling import encode
 from infogan.viz import save_png, traversal_grid
 
@@ -96,9 +97,8 @@ def build_training_state(config: TrainConfig, device: torch.device, dataset_size
     generator.to(device)
     discriminator.to(device)
     betas = (config.beta1, config.beta2)
-    # foreach: one kernel per operation over all tensors; same arithmetic as the loop version.
-    optimizer_g = torch.optim.Adam(generator.parameters(), lr=config.lr_g, betas=betas, foreach=True)
-    optimizer_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr_d, betas=betas, foreach=True)
+    optimizer_g = make_adam(generator.parameters(), config.lr_g, betas)
+    optimizer_d = make_adam(discriminator.parameters(), config.lr_d, betas)
     latent_rng = torch.Generator(device=device).manual_seed(config.seed + 1)
     sampler = EpochSampler(dataset_size, config.batch_size, config.seed + 2)
     return TrainingState(generator, discriminator, optimizer_g, optimizer_d, latent_rng, sampler)
@@ -209,8 +209,8 @@ def restore_state(state: TrainingState, checkpoint: dict, config: TrainConfig) -
     try:
         state.generator.load_state_dict(checkpoint["generator"])
         state.discriminator.load_state_dict(checkpoint["discriminator"])
-        state.optimizer_g.load_state_dict(checkpoint["optimizer_g"])
-        state.optimizer_d.load_state_dict(checkpoint["optimizer_d"])
+        load_optimizer_state(state.optimizer_g, checkpoint["optimizer_g"])
+        load_optimizer_state(state.optimizer_d, checkpoint["optimizer_d"])
     except (RuntimeError, ValueError, KeyError) as error:
         raise CheckpointError(f"checkpoint does not fit the networks: {str(error).splitlines()[0]}") from None
     rng = checkpoint["rng"]

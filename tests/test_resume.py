@@ -100,7 +100,7 @@ REFUSED_CHANGES = {
     "preset (its codes)": (["--preset", "mnist-paper"], "preset 'mnist'"),
     "batch size": (["--batch-size", "32"], "--batch-size cannot change when resuming"),
     "seed": (["--seed", "3"], "--seed cannot change when resuming"),
-    "weight initialisation": (["--init", "pytorch"], "--init cannot change when resuming"),
+    "weight initialisation": (["--init", "normal"], "--init cannot change when resuming"),
 }
 
 

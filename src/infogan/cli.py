@@ -39,7 +39,7 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--lr-g", type=float, help="Adam learning rate of G")
     train.add_argument("--init", dest="weight_init", choices=("normal", "pytorch"),
                        help="weight initialisation: normal = N(0, 0.02) as in the authors' code, "
-                            "pytorch = PyTorch's layer defaults")
+                            "pytorch = PyTorch's layer defaults (default: the preset's; mnist: pytorch)")
     train.add_argument("--data-dir", help="folder with the dataset's files (default: bundled MNIST)")
     for name in ("log-every", "eval-every", "image-every", "checkpoint-every", "keep-checkpoints"):
         train.add_argument(f"--{name}", type=int)

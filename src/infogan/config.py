@@ -27,7 +27,8 @@ class TrainConfig:
     halve both learning rates and continue (at most ``trainer.MAX_ROLLBACKS`` times); ``"stop"``
     ends the run with a ``DivergenceError``, keeping the last good checkpoint.
     ``weight_init="normal"`` is the authors' N(0, 0.02) initialisation; ``"pytorch"`` keeps
-    PyTorch's own layer defaults (see ``networks.init_weights``).
+    PyTorch's own layer defaults (see ``networks.init_weights``); the ``mnist`` preset
+    uses ``"pytorch"`` (README: it gave the better c1 on three seeds).
     """
 
     preset: str = "mnist"

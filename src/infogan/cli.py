@@ -290,7 +290,8 @@ def _run_evaluate(args: argparse.Namespace) -> None:
         line = f"  {name:>6} ({scores['kind']}): L_I {scores['info_lower_bound_nats']:.3f} nats, H(c) {scores['entropy_nats']:.3f}"
         if "accuracy" in scores:
             line += (f"; accuracy {scores['accuracy']:.4f}, NMI {scores['nmi']:.4f}, ARI {scores['ari']:.4f}, "
-                     f"label-free L_I on real images {scores['real_information_nats']:.3f} nats")
+                     f"label-free L_I on real images {scores['real_information_nats']:.3f} nats, "
+                     f"label-free invariance {scores['invariance']:.3f}")
         print(line + _attribute_text(scores))
     quality = result.get("sample_quality")
     if quality:

@@ -56,7 +56,7 @@ def save_confusion_png(confusion: list[list[int]], rows: list[int], path: str | 
     return save_figure(confusion_figure(confusion, rows, title), path)
 
 
-def curves_figure(records: list[dict], prefix: str, entropies: bool = False) -> Figure | None:
+def curves_figure(records: list[dict], prefix: str, entropies: bool = False, y_label: str | None = None) -> Figure | None:
     """Every ``prefix*`` series of the training records against step (with H(c) dashed); None if none."""
     keys = sorted({key for record in records for key in record if key.startswith(prefix)})
     if not keys:
@@ -71,7 +71,7 @@ def curves_figure(records: list[dict], prefix: str, entropies: bool = False) -> 
         if entropies and f"entropy/{name}" in records[-1]:
             axes.axhline(records[-1][f"entropy/{name}"], color=color, linestyle="--", linewidth=0.8)
     axes.set_xlabel("iteration")
-    axes.set_ylabel("nats" if entropies else "loss")
+    axes.set_ylabel(y_label or ("nats" if entropies else "loss"))
     axes.legend(fontsize=7)
     figure.tight_layout()
     return figure
@@ -140,6 +140,11 @@ def _curves_section(run_dir: Path) -> str:
     for title, prefix, entropies in (("Losses", "loss/", False), ("L_I per code (dashed: H(c))", "info/", True)):
         figure = curves_figure(records, prefix, entropies)
         parts.append(f"<h3>{title}</h3>" + (_img(figure_png_bytes(figure), title) if figure else "<p>no records</p>"))
+    evaluations = read_metrics(run_dir, "eval")
+    figure = curves_figure(evaluations, "eval/", y_label="score on the test set") if evaluations else None
+    if figure:
+        title = "Test-set scores during training (accuracy, NMI, ARI; invariance is label-free)"
+        parts.append(f"<h3>{title}</h3>" + _img(figure_png_bytes(figure), title))
     return "\n".join(parts)
 
 

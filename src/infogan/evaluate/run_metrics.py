@@ -10,6 +10,7 @@ from sklearn.metrics import r2_score
 from infogan.data import load_dataset, to_float_images
 from infogan.errors import InfoganError
 from infogan.evaluate.clustering import clustering_scores, hungarian_mapping, posterior_information
+from infogan.evaluate.invariance import category_agreement, nudged_images
 from infogan.latent import LatentBatch, LatentSpec
 from infogan.networks import get_architecture
 from infogan.run import LoadedRun
@@ -96,14 +97,17 @@ def _categorical_scores(run: LoadedRun, data_dir: str | None) -> tuple[dict[str,
     test_set = load_dataset(run.config.dataset, "test", data_dir or run.config.data_dir)
     activation = get_architecture(run.config.architecture).output_activation
     posteriors = run.encode(to_float_images(test_set.images, activation))
+    nudged = run.encode(nudged_images(test_set.images, activation))
     labels = test_set.labels.numpy()
     scores, matchings = {}, {}
     for code in run.spec.categorical:
         predicted = posteriors[code.name].argmax(dim=1).cpu().numpy()
+        invariance = category_agreement(posteriors[code.name].argmax(dim=1), nudged[code.name].argmax(dim=1))
         confusion, rows, matchings[code.name] = _compute_confusion(predicted, labels, code.categories)
         scores[code.name] = {
             **clustering_scores(predicted, labels),
             "real_information_nats": posterior_information(posteriors[code.name].cpu().numpy()),
+            "invariance": invariance,
             "mapping": {str(k): v for k, v in hungarian_mapping(predicted, labels).items()},
             "test_images": len(labels),
             "confusion_matrix": confusion,

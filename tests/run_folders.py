@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gzip
 import hashlib
 import itertools
 import json
@@ -16,6 +17,7 @@ from infogan import trainer
 from infogan.checkpoint import checkpoint_name, load_checkpoint
 from infogan.cli import main
 from infogan.config import TrainConfig
+from infogan.data.idx import BUNDLED_MNIST
 from infogan.latent import LatentSpec, Noise, parse_codes
 from infogan.run import CHECKPOINT_DIR, METRICS_FILE
 
@@ -34,6 +36,20 @@ def tiny_config(**changes: object) -> TrainConfig:
         image_every=4, checkpoint_every=2, eval_every=0, device="cpu",
     )
     return config.with_changes(**changes)
+
+
+def small_test_data_dir(folder: Path, test_images: int = 500) -> Path:
+    """A data folder with the bundled training files and only the first ``test_images`` test
+    images and labels, so that evaluations in tests are quick."""
+    data_dir = folder / "data"
+    data_dir.mkdir()
+    for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"):
+        (data_dir / f"{stem}.gz").symlink_to(BUNDLED_MNIST / f"{stem}.gz")
+    for stem, header_size, item_size in (("t10k-images-idx3-ubyte", 16, 28 * 28), ("t10k-labels-idx1-ubyte", 8, 1)):
+        raw = bytearray(gzip.decompress((BUNDLED_MNIST / f"{stem}.gz").read_bytes())[: header_size + test_images * item_size])
+        raw[4:8] = test_images.to_bytes(4, "big")
+        (data_dir / stem).write_bytes(bytes(raw))
+    return data_dir
 
 
 def run_cli(arguments: list[object], capsys) -> tuple[int, list[str]]:

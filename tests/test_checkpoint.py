@@ -1,6 +1,5 @@
 """Checkpoints: atomic writes, a full disk, corrupt and unsafe files refused and skipped, keep-best."""
 
-import gzip
 import io
 import os
 import pickle
@@ -23,10 +22,9 @@ from infogan.checkpoint import (
     save_checkpoint,
     write_atomic,
 )
-from infogan.data.idx import BUNDLED_MNIST
 from infogan.errors import CheckpointError, InfoganError, InfoganWarning
 from infogan.run import CHECKPOINT_DIR, read_metrics, write_config
-from run_folders import fill_disk_after, run_cli, tiny_config
+from run_folders import fill_disk_after, run_cli, small_test_data_dir, tiny_config
 
 
 def small_checkpoint(step: int) -> dict:
@@ -197,15 +195,7 @@ def test_best_checkpoint_is_kept_beside_the_newest_and_survives_resume(tmp_path,
 
 
 def test_best_checkpoint_holds_the_real_evaluation_score(tmp_path):
-    # The bundled training files, and the first 500 test images so that evaluation is quick.
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"):
-        (data_dir / f"{stem}.gz").symlink_to(BUNDLED_MNIST / f"{stem}.gz")
-    for stem, header_size, item_size in (("t10k-images-idx3-ubyte", 16, 28 * 28), ("t10k-labels-idx1-ubyte", 8, 1)):
-        raw = bytearray(gzip.decompress((BUNDLED_MNIST / f"{stem}.gz").read_bytes())[: header_size + 500 * item_size])
-        raw[4:8] = (500).to_bytes(4, "big")
-        (data_dir / stem).write_bytes(bytes(raw))
+    data_dir = small_test_data_dir(tmp_path)  # 500 test images, so that evaluation is quick
     run_dir = tmp_path / "run"
     trainer.train(tiny_config(steps=1, eval_every=1, checkpoint_every=1, data_dir=str(data_dir)), run_dir, progress=False)
     (evaluation,) = read_metrics(run_dir, "eval")

@@ -135,6 +135,12 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
     report.add_argument("--no-attributes", action="store_true", help="skip slant/width of continuous codes")
     report.add_argument("--no-fid", action="store_true", help="skip digit FID and classifier accuracy")
     report.add_argument("--data-dir", help="folder with the labelled test files")
+    select = commands.add_parser("select", help="rank runs without labels by the invariance of a categorical code")
+    select.add_argument("run_dirs", type=Path, nargs="+", metavar="RUN_DIR")
+    select.add_argument("--code", help="categorical code to rank by (default: each run's first)")
+    select.add_argument("--json", action="store_true", help="print one JSON object")
+    select.add_argument("--data-dir", help="folder with the test images (labels are not used)")
+    select.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     figure1 = commands.add_parser("figure1", help="the paper's Figure 1: L_I(c1) of InfoGAN vs a plain GAN")
     figure1.add_argument("infogan_run", type=Path)
     figure1.add_argument("plain_run", type=Path)
@@ -301,6 +307,19 @@ def _run_evaluate(args: argparse.Namespace) -> None:
               f"classifier test accuracy {quality['classifier_test_accuracy']:.4f}")
 
 
+def _run_select(args: argparse.Namespace) -> None:
+    from infogan.evaluate.selection import rank_runs
+
+    ranking = rank_runs(args.run_dirs, args.code, args.data_dir, args.device)
+    if args.json:
+        print(json.dumps({"ranking": ranking, "pick": ranking[0]["run"]}, indent=2))
+        return
+    print("invariance  step  run (most invariant first; label-free)")
+    for row in ranking:
+        print(f"{row['invariance']:10.4f} {row['step']:5d}  {row['run']} ({row['code']})")
+    print(f"pick: {ranking[0]['run']}")
+
+
 def _run_traverse(args: argparse.Namespace) -> None:
     from infogan.networks import get_architecture
     from infogan.run import load_run
@@ -354,7 +373,7 @@ def _run_sample(args: argparse.Namespace) -> None:
 
 
 COMMANDS = {"report": _run_report, "figure1": _run_figure1, "bench": _run_bench, "train": _run_train, "evaluate": _run_evaluate, "traverse": _run_traverse, "sample": _run_sample,
-            "export": _run_export}
+            "export": _run_export, "select": _run_select}
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

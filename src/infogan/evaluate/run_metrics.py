@@ -10,7 +10,7 @@ from sklearn.metrics import r2_score
 from infogan.data import load_dataset, to_float_images
 from infogan.errors import InfoganError
 from infogan.evaluate.clustering import clustering_scores, hungarian_mapping, posterior_information
-from infogan.evaluate.invariance import category_agreement, nudged_images
+from infogan.evaluate.selection import categorical_invariance
 from infogan.latent import LatentBatch, LatentSpec
 from infogan.networks import get_architecture
 from infogan.run import LoadedRun
@@ -97,17 +97,16 @@ def _categorical_scores(run: LoadedRun, data_dir: str | None) -> tuple[dict[str,
     test_set = load_dataset(run.config.dataset, "test", data_dir or run.config.data_dir)
     activation = get_architecture(run.config.architecture).output_activation
     posteriors = run.encode(to_float_images(test_set.images, activation))
-    nudged = run.encode(nudged_images(test_set.images, activation))
+    invariance = categorical_invariance(run, test_set.images)
     labels = test_set.labels.numpy()
     scores, matchings = {}, {}
     for code in run.spec.categorical:
         predicted = posteriors[code.name].argmax(dim=1).cpu().numpy()
-        invariance = category_agreement(posteriors[code.name].argmax(dim=1), nudged[code.name].argmax(dim=1))
         confusion, rows, matchings[code.name] = _compute_confusion(predicted, labels, code.categories)
         scores[code.name] = {
             **clustering_scores(predicted, labels),
             "real_information_nats": posterior_information(posteriors[code.name].cpu().numpy()),
-            "invariance": invariance,
+            "invariance": invariance[code.name],
             "mapping": {str(k): v for k, v in hungarian_mapping(predicted, labels).items()},
             "test_images": len(labels),
             "confusion_matrix": confusion,
@@ -146,7 +145,9 @@ def evaluate_run(
     codes, R^2 of Q's mean for continuous ones, on ``samples`` fresh draws). Categorical
     codes add ``accuracy``, ``nmi``, ``ari``, ``mapping`` (category -> label, Hungarian),
     ``test_images``, ``real_information_nats`` (Q's label-free mutual information with the
-    real test images, see ``posterior_information``), ``confusion_matrix`` (categories x labels counts, rows in
+    real test images, see ``posterior_information``), ``invariance`` (label-free: the
+    fraction of test images whose category survives a small rotation and shift, see
+    ``infogan.evaluate.invariance``), ``confusion_matrix`` (categories x labels counts, rows in
     ``confusion_rows`` order: row i is the category matched to label i). With
     ``attributes``, continuous codes add ``slant_rho``, ``width_rho``, ``controls``,
     ``slant_change_degrees`` and ``width_change_px`` (see ``measure_continuous_codes``).

@@ -1,22 +1,26 @@
 """Can a label-free score pick the good seed? Invariance and real-image information against accuracy.
 
     python benchmarks/label_free_selection.py runs/lrd8e-4-seed0 runs/lrd8e-4-seed1 ...
-    python benchmarks/label_free_selection.py --at-step 1500 runs/lrd8e-4-seed5 runs/lrd8e-4-seed6
+    python benchmarks/label_free_selection.py --at-step 1500 runs/inv-seed0:runs/lrd8e-4-seed0 ...
 
 Default: loads each run's newest checkpoint and scores c1 on the 10,000 MNIST test images:
 test accuracy (uses labels), invariance and real_information_nats (use no labels; see
 ``infogan.evaluate.invariance`` and ``infogan.evaluate.clustering.posterior_information``).
 Runs are grouped by configuration (config.json without seed, steps and intervals); within
 each group of two or more it prints the Spearman correlation of each label-free score with
-accuracy and the accuracy of the run that score would pick.
+accuracy, the accuracy of the run that score would pick, and what picking the better of
+every pair of runs by it gives (training two seeds and keeping one).
 
 ``--at-step S``: reads the invariance that ``infogan train`` logged at step S (runs trained
-since it logs it) and compares it with each run's final accuracy: an early choice of seed.
+since it logs it) and compares it with each run's final accuracy, or with the final accuracy
+of OUTCOME_RUN_DIR (the same seed and configuration trained longer; on the CPU a run replays
+bit for bit): could the good seed have been chosen early?
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 from collections import defaultdict
@@ -51,15 +55,17 @@ def score_newest_checkpoint(run_dir: Path) -> dict:
             "invariance": scores["eval/c1/invariance"], "real_information_nats": posterior_information(posterior)}
 
 
-def score_logged(run_dir: Path, step: int) -> dict:
-    """The invariance and accuracy logged at ``step``, and the run's final accuracy."""
+def score_logged(run_dir: Path, step: int, outcome_dir: Path) -> dict:
+    """The invariance and accuracy logged at ``step``, and the final accuracy of ``outcome_dir``
+    (the run itself, or a longer run of the same seed and configuration)."""
     evaluations = read_metrics(run_dir, "eval")
     at_step = next((r for r in evaluations if r["step"] == step), None)
     if at_step is None or "eval/c1/invariance" not in at_step:
         raise SystemExit(f"{run_dir}: no logged invariance at step {step}")
+    final = read_metrics(outcome_dir, "eval")[-1]
     return {"run": run_dir.name, "step": step, "accuracy": at_step["eval/c1/accuracy"],
-            "invariance": at_step["eval/c1/invariance"], "final_step": evaluations[-1]["step"],
-            "final_accuracy": evaluations[-1]["eval/c1/accuracy"]}
+            "invariance": at_step["eval/c1/invariance"], "final_step": final["step"],
+            "final_accuracy": final["eval/c1/accuracy"]}
 
 
 def print_group(rows: list[dict], target: str, scores: list[str]) -> None:
@@ -70,18 +76,24 @@ def print_group(rows: list[dict], target: str, scores: list[str]) -> None:
     for score in scores:
         rho = spearmanr([row[score] for row in rows], targets).statistic
         picked = max(rows, key=lambda row: row[score])
+        pairs = list(itertools.combinations(rows, 2))
+        pair_picks = [max(pair, key=lambda row: row[score])[target] for pair in pairs]
         print(f"  {len(rows)} runs, by {score}: Spearman rho with {target} {rho:+.2f}; picks {picked['run']} "
-              f"({target} {picked[target]:.4f}; best {max(targets):.4f}, median {statistics.median(targets):.4f})")
+              f"({target} {picked[target]:.4f}; best {max(targets):.4f}, median {statistics.median(targets):.4f}); "
+              f"best of two, over all {len(pairs)} pairs: mean {target} {statistics.mean(pair_picks):.4f} "
+              f"(a random pick: {statistics.mean(targets):.4f}), "
+              f">= 0.95 in {sum(value >= 0.95 for value in pair_picks)} of {len(pairs)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs", nargs="+", type=Path)
+    parser.add_argument("runs", nargs="+", help="RUN_DIR, or with --at-step RUN_DIR:OUTCOME_RUN_DIR")
     parser.add_argument("--at-step", type=int, default=None)
     args = parser.parse_args()
     groups: dict[str, list[dict]] = defaultdict(list)
-    for run_dir in args.runs:
-        row = score_logged(run_dir, args.at_step) if args.at_step else score_newest_checkpoint(run_dir)
+    for argument in args.runs:
+        run_dir, _, outcome = (Path(part) if part else None for part in argument.partition(":"))
+        row = score_logged(run_dir, args.at_step, outcome or run_dir) if args.at_step else score_newest_checkpoint(run_dir)
         groups[configuration_key(run_dir)].append(row)
         print(" | ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()), flush=True)
     for index, rows in enumerate(groups.values()):

@@ -4,7 +4,8 @@
     python benchmarks/label_free_selection.py --at-step 1500 runs/inv-seed0:runs/lrd8e-4-seed0 ...
 
 Default: loads each run's newest checkpoint and scores c1 on the 10,000 MNIST test images:
-test accuracy (uses labels), invariance and real_information_nats (use no labels; see
+test accuracy (uses labels), invariance (there, and averaged over the newest three
+checkpoints as ``infogan select`` does) and real_information_nats (use no labels; see
 ``infogan.evaluate.invariance`` and ``infogan.evaluate.clustering.posterior_information``).
 Runs are grouped by configuration (config.json without seed, steps and intervals); within
 each group of two or more it prints the Spearman correlation of each label-free score with
@@ -33,6 +34,7 @@ from infogan.data import load_dataset, to_float_images
 from infogan.evaluate.clustering import posterior_information
 from infogan.networks import get_architecture
 from infogan.run import read_metrics
+from infogan.evaluate.selection import score_run
 from infogan.trainer import evaluate_categorical
 
 PER_RUN_KEYS = {"seed", "steps", "epochs", "out", "log_every", "eval_every", "image_every", "checkpoint_every",
@@ -45,14 +47,18 @@ def configuration_key(run_dir: Path) -> str:
 
 
 def score_newest_checkpoint(run_dir: Path) -> dict:
-    """Accuracy, invariance and real-image information of c1 at the run's newest checkpoint."""
+    """c1 at the run's newest checkpoint: accuracy, real-image information and invariance;
+    and invariance averaged over the newest three checkpoints, as ``infogan select`` ranks."""
     run = load_run(run_dir)
     test_set = load_dataset(run.config.dataset, "test", run.config.data_dir)
     activation = get_architecture(run.config.architecture).output_activation
     scores = evaluate_categorical(run.discriminator, run.spec, test_set, activation)
     posterior = run.encode(to_float_images(test_set.images, activation))["c1"].numpy()
+    averaged = score_run(run_dir, "c1")
     return {"run": run_dir.name, "step": run.step, "accuracy": scores["eval/c1/accuracy"],
-            "invariance": scores["eval/c1/invariance"], "real_information_nats": posterior_information(posterior)}
+            "invariance_newest": scores["eval/c1/invariance"], "invariance": averaged["invariance"],
+            "averaged_over_steps": "/".join(map(str, averaged["invariance_by_step"])),
+            "real_information_nats": posterior_information(posterior)}
 
 
 def score_logged(run_dir: Path, step: int, outcome_dir: Path) -> dict:
@@ -101,7 +107,7 @@ def main() -> None:
         if args.at_step:
             print_group(rows, "final_accuracy", ["invariance", "accuracy"])
         else:
-            print_group(rows, "accuracy", ["invariance", "real_information_nats"])
+            print_group(rows, "accuracy", ["invariance", "invariance_newest", "real_information_nats"])
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import torch
 from infogan import load_run, trainer
 from infogan.cli import main
 from infogan.data import load_dataset
-from infogan.evaluate.selection import categorical_invariance, rank_runs
+from infogan.evaluate.selection import categorical_invariance, rank_runs, score_run
 from run_folders import run_cli, small_test_data_dir, tiny_config
 
 
@@ -40,6 +40,18 @@ def test_rank_runs_sorts_by_invariance_and_matches_evaluate(two_runs):
     assert len(images) == 500
     for row in ranking:
         assert row["invariance"] == categorical_invariance(load_run(row["run"]), images)["c1"]
+        assert row["invariance_by_step"] == {2: row["invariance"]}  # one checkpoint, at step 2
+
+
+def test_score_averages_the_newest_checkpoints(two_runs):
+    images = load_dataset("mnist", "test", two_runs / "data").images
+    run_dir = two_runs / "seed2"  # checkpoints at steps 2 and 4
+    at_2 = categorical_invariance(load_run(run_dir, checkpoint=run_dir / "checkpoints" / "step_00000002.pt"), images)
+    at_4 = categorical_invariance(load_run(run_dir), images)
+    both = score_run(run_dir)
+    assert both["step"] == 4 and both["invariance_by_step"] == {2: at_2["c1"], 4: at_4["c1"]}
+    assert both["invariance"] == pytest.approx((at_2["c1"] + at_4["c1"]) / 2)
+    assert score_run(run_dir, checkpoints=1)["invariance_by_step"] == {4: at_4["c1"]}
 
 
 def test_select_cli_json_and_warnings(two_runs, capsys):

@@ -138,6 +138,7 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
     select = commands.add_parser("select", help="rank runs without labels by the invariance of a categorical code")
     select.add_argument("run_dirs", type=Path, nargs="+", metavar="RUN_DIR")
     select.add_argument("--code", help="categorical code to rank by (default: each run's first)")
+    select.add_argument("--checkpoints", type=int, default=3, help="average over the newest K checkpoints")
     select.add_argument("--json", action="store_true", help="print one JSON object")
     select.add_argument("--data-dir", help="folder with the test images (labels are not used)")
     select.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
@@ -310,13 +311,14 @@ def _run_evaluate(args: argparse.Namespace) -> None:
 def _run_select(args: argparse.Namespace) -> None:
     from infogan.evaluate.selection import rank_runs
 
-    ranking = rank_runs(args.run_dirs, args.code, args.data_dir, args.device)
+    ranking = rank_runs(args.run_dirs, args.code, args.data_dir, args.device, args.checkpoints)
     if args.json:
         print(json.dumps({"ranking": ranking, "pick": ranking[0]["run"]}, indent=2))
         return
-    print("invariance  step  run (most invariant first; label-free)")
+    print("invariance  step  run (most invariant first; label-free; mean over the newest checkpoints)")
     for row in ranking:
-        print(f"{row['invariance']:10.4f} {row['step']:5d}  {row['run']} ({row['code']})")
+        steps = ", ".join(f"{value:.3f} @{step}" for step, value in row["invariance_by_step"].items())
+        print(f"{row['invariance']:10.4f} {row['step']:5d}  {row['run']} ({row['code']}: {steps})")
     print(f"pick: {ranking[0]['run']}")
 
 

@@ -1,9 +1,9 @@
 """Choosing among runs without labels: rank them by the invariance of a categorical code.
 
 Seeds of one configuration can end far apart (on MNIST, some split two digits by style
-instead of identity). ``rank_runs`` scores each run's newest checkpoint by how often Q's
-category of a real image survives a small rotation and shift (``infogan.evaluate.invariance``)
-and sorts them, best first. Only images are used, never labels. Compare runs of one
+instead of identity). ``rank_runs`` scores each run by how often Q's category of a real image
+survives a small rotation and shift (``infogan.evaluate.invariance``), averaged over its
+newest checkpoints, and sorts them, best first. Only images are used, never labels. Compare runs of one
 configuration at the same step; the README shows how the ranking matched test accuracy.
 """
 
@@ -18,7 +18,8 @@ from infogan.data import load_dataset, to_float_images
 from infogan.errors import InfoganError, InfoganWarning
 from infogan.evaluate.invariance import category_agreement, nudged_images
 from infogan.networks import get_architecture
-from infogan.run import LoadedRun, load_run
+from infogan.checkpoint import list_checkpoints
+from infogan.run import CHECKPOINT_DIR, LoadedRun, load_run
 
 
 def categorical_invariance(run: LoadedRun, images: torch.Tensor, seed: int = 0) -> dict[str, float]:
@@ -39,21 +40,40 @@ def _code_name(run: LoadedRun, code: str | None) -> str:
     return name
 
 
-def rank_runs(
-    run_dirs: list[str | Path], code: str | None = None, data_dir: str | None = None, device: str = "cpu"
-) -> list[dict]:
-    """[{"run", "step", "code", "invariance"}], one per run at its newest checkpoint, most
-    invariant first. ``code`` defaults to each run's first categorical code; the images are
-    the test split of each run's data set (``data_dir`` overrides where it is read from)."""
-    if not run_dirs:
-        raise InfoganError("name at least one run folder")
-    rows = []
-    for run_dir in run_dirs:
-        run = load_run(run_dir, device)
+def _newest_checkpoints(run_dir: Path, count: int) -> list[Path]:
+    found = list_checkpoints(Path(run_dir) / CHECKPOINT_DIR)
+    if not found:
+        raise InfoganError(f"{run_dir} has no checkpoints yet")
+    return [path for _, path in found[-count:]]
+
+
+def score_run(run_dir: str | Path, code: str | None = None, data_dir: str | None = None,
+              device: str = "cpu", checkpoints: int = 3) -> dict:
+    """{"run", "step", "code", "invariance", "invariance_by_step"} of one run: the mean
+    invariance over its newest ``checkpoints`` step checkpoints (one checkpoint's value moves
+    by several hundredths from one checkpoint to the next as D and Q keep training)."""
+    if checkpoints < 1:
+        raise InfoganError(f"--checkpoints must be positive, got {checkpoints}")
+    by_step: dict[int, float] = {}
+    for path in _newest_checkpoints(run_dir, checkpoints):
+        run = load_run(run_dir, device, checkpoint=path)
         name = _code_name(run, code)
         images = load_dataset(run.config.dataset, "test", data_dir or run.config.data_dir).images
-        rows.append({"run": str(run_dir), "step": run.step, "code": name,
-                     "invariance": categorical_invariance(run, images)[name]})
+        by_step[run.step] = categorical_invariance(run, images)[name]
+    return {"run": str(run_dir), "step": max(by_step), "code": name,
+            "invariance": sum(by_step.values()) / len(by_step), "invariance_by_step": by_step}
+
+
+def rank_runs(
+    run_dirs: list[str | Path], code: str | None = None, data_dir: str | None = None, device: str = "cpu",
+    checkpoints: int = 3,
+) -> list[dict]:
+    """``score_run`` of every run, most invariant first. ``code`` defaults to each run's first
+    categorical code; the images are the test split of each run's data set, without labels
+    (``data_dir`` overrides where it is read from)."""
+    if not run_dirs:
+        raise InfoganError("name at least one run folder")
+    rows = [score_run(run_dir, code, data_dir, device, checkpoints) for run_dir in run_dirs]
     if len({row["step"] for row in rows}) > 1:
         warnings.warn("the runs are at different steps; invariance grows with training, so compare runs "
                       "at the same step", InfoganWarning, stacklevel=2)

@@ -37,7 +37,7 @@ from infogan.config import TrainConfig
 from infogan.data import EpochSampler, LabelledImages, load_dataset, to_float_images
 from infogan.errors import CheckpointError, DataError, DivergenceError
 from infogan.evaluate.clustering import clustering_scores
-from infogan.evaluate.invariance import category_agreement, nudged_images
+from infogan.evaluate.invariance import invariance_per_code
 from infogan.latent import LatentSpec
 from infogan.losses import discriminator_loss, generator_loss
 from infogan.networks import Discriminator, Generator, get_architecture
@@ -257,14 +257,14 @@ def evaluate_categorical(
     and the label-free ``eval/<code>/invariance`` (see ``infogan.evaluate.invariance``)."""
     device = next(discriminator.parameters()).device
     posteriors = encode(discriminator, spec, to_float_images(test_set.images, output_activation).to(device))
-    nudged = encode(discriminator, spec, nudged_images(test_set.images, output_activation).to(device))
+    invariance = invariance_per_code(discriminator, spec, test_set.images, output_activation, posteriors)
     labels = test_set.labels.numpy()
     scores = {}
     for code in spec.categorical:
-        predicted = posteriors[code.name].argmax(dim=1)
-        for metric, value in clustering_scores(predicted.cpu().numpy(), labels).items():
+        predicted = posteriors[code.name].argmax(dim=1).cpu().numpy()
+        for metric, value in clustering_scores(predicted, labels).items():
             scores[f"eval/{code.name}/{metric}"] = value
-        scores[f"eval/{code.name}/invariance"] = category_agreement(predicted, nudged[code.name].argmax(dim=1))
+        scores[f"eval/{code.name}/invariance"] = invariance[code.name]
     return scores
 
 

@@ -15,6 +15,10 @@ import math
 import torch
 import torch.nn.functional as F
 
+from infogan.data import to_float_images
+from infogan.latent import LatentSpec
+from infogan.networks import Discriminator
+from infogan.sampling import encode
 
 DEFAULT_MAX_DEGREES = 10.0
 DEFAULT_MAX_SHIFT_PX = 2.0
@@ -59,3 +63,19 @@ def nudged_images(
     moved = random_small_affine(images.float().div(255.0), max_degrees, max_shift_px, seed)
     return moved if output_activation == "sigmoid" else moved.mul(2).sub(1)
 
+
+
+def invariance_per_code(
+    discriminator: Discriminator, spec: LatentSpec, images: torch.Tensor, output_activation: str,
+    posteriors: dict[str, torch.Tensor] | None = None, seed: int = 0,
+) -> dict[str, float]:
+    """{code name: invariance in [0, 1]} of every categorical code on uint8 images (N, C, H, W).
+
+    ``posteriors``: Q's posteriors on the un-nudged images when the caller already has them
+    (evaluation computes them for accuracy), so that only the nudged images are encoded here.
+    """
+    if posteriors is None:
+        posteriors = encode(discriminator, spec, to_float_images(images, output_activation))
+    nudged = encode(discriminator, spec, nudged_images(images, output_activation, seed=seed))
+    return {code.name: category_agreement(posteriors[code.name].argmax(dim=1), nudged[code.name].argmax(dim=1))
+            for code in spec.categorical}

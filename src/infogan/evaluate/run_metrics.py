@@ -10,7 +10,7 @@ from sklearn.metrics import r2_score
 from infogan.data import load_dataset, to_float_images
 from infogan.errors import InfoganError
 from infogan.evaluate.clustering import clustering_scores, hungarian_mapping, posterior_information
-from infogan.evaluate.selection import categorical_invariance
+from infogan.evaluate.invariance import invariance_per_code
 from infogan.latent import LatentBatch, LatentSpec
 from infogan.networks import get_architecture
 from infogan.run import LoadedRun
@@ -97,7 +97,7 @@ def _categorical_scores(run: LoadedRun, data_dir: str | None) -> tuple[dict[str,
     test_set = load_dataset(run.config.dataset, "test", data_dir or run.config.data_dir)
     activation = get_architecture(run.config.architecture).output_activation
     posteriors = run.encode(to_float_images(test_set.images, activation))
-    invariance = categorical_invariance(run, test_set.images)
+    invariance = invariance_per_code(run.discriminator, run.spec, test_set.images, activation, posteriors)
     labels = test_set.labels.numpy()
     scores, matchings = {}, {}
     for code in run.spec.categorical:

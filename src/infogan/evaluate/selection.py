@@ -14,21 +14,19 @@ from pathlib import Path
 
 import torch
 
-from infogan.data import load_dataset, to_float_images
-from infogan.errors import InfoganError, InfoganWarning
-from infogan.evaluate.invariance import category_agreement, nudged_images
-from infogan.networks import get_architecture
 from infogan.checkpoint import list_checkpoints
-from infogan.run import CHECKPOINT_DIR, LoadedRun, load_run
+from infogan.data import load_dataset
+from infogan.errors import InfoganError, InfoganWarning
+from infogan.evaluate.invariance import invariance_per_code
+from infogan.networks import get_architecture
+from infogan.run import CHECKPOINT_DIR, LoadedRun, load_run, read_config
 
 
 def categorical_invariance(run: LoadedRun, images: torch.Tensor, seed: int = 0) -> dict[str, float]:
-    """{code name: invariance in [0, 1]} of every categorical code on uint8 images (N, C, H, W)."""
+    """{code name: invariance in [0, 1]} of every categorical code of a loaded run on uint8
+    images (N, C, H, W); see ``invariance_per_code``."""
     activation = get_architecture(run.config.architecture).output_activation
-    plain = run.encode(to_float_images(images, activation))
-    moved = run.encode(nudged_images(images, activation, seed=seed))
-    return {code.name: category_agreement(plain[code.name].argmax(dim=1), moved[code.name].argmax(dim=1))
-            for code in run.spec.categorical}
+    return invariance_per_code(run.discriminator, run.spec, images, activation, seed=seed)
 
 
 def _code_name(run: LoadedRun, code: str | None) -> str:
@@ -50,15 +48,16 @@ def _newest_checkpoints(run_dir: Path, count: int) -> list[Path]:
 def score_run(run_dir: str | Path, code: str | None = None, data_dir: str | None = None,
               device: str = "cpu", checkpoints: int = 3) -> dict:
     """{"run", "step", "code", "invariance", "invariance_by_step"} of one run: the mean
-    invariance over its newest ``checkpoints`` step checkpoints (one checkpoint's value moves
-    by several hundredths from one checkpoint to the next as D and Q keep training)."""
+    invariance over its newest ``checkpoints`` step checkpoints (one checkpoint's value can move
+    by 0.16 from one checkpoint to the next as D and Q keep training: see the README)."""
     if checkpoints < 1:
         raise InfoganError(f"--checkpoints must be positive, got {checkpoints}")
+    config = read_config(Path(run_dir))
+    images = load_dataset(config.dataset, "test", data_dir or config.data_dir).images
     by_step: dict[int, float] = {}
     for path in _newest_checkpoints(run_dir, checkpoints):
         run = load_run(run_dir, device, checkpoint=path)
         name = _code_name(run, code)
-        images = load_dataset(run.config.dataset, "test", data_dir or run.config.data_dir).images
         by_step[run.step] = categorical_invariance(run, images)[name]
     return {"run": str(run_dir), "step": max(by_step), "code": name,
             "invariance": sum(by_step.values()) / len(by_step), "invariance_by_step": by_step}

@@ -89,6 +89,7 @@ CASES = {
     "epochs 0": (lambda tmp, run: ["train", "--out", run, "--overwrite", "--epochs", "0", *TINY_FLAGS],
                  "epochs must be positive"),
     "learning rate negative": (lambda tmp, run: overwriting(run, "--lr-d", "-0.1"), "lr-d must be a positive number"),
+    "Q learning rate zero": (lambda tmp, run: overwriting(run, "--lr-q", "0"), "lr-q must be a positive number, got 0"),
     "data dir missing": (lambda tmp, run: overwriting(run, "--data-dir", tmp / "nowhere"), "does not exist"),
     "data dir without MNIST": (lambda tmp, run: overwriting(run, "--data-dir", tmp),
                                "missing MNIST file train-images-idx3-ubyte(.gz)"),

@@ -73,7 +73,7 @@ def test_extended_run_with_a_torn_newest_checkpoint_is_bit_identical(reference_r
     assert_same_run(run_dir, reference_run, 8)
 
 
-@pytest.mark.parametrize("change", [{"seed": 5}, {"lr_d": 1e-4}, {"lr_g": 5e-4}, {"batch_size": 8}, {"weight_init": "pytorch"}])
+@pytest.mark.parametrize("change", [{"seed": 5}, {"lr_d": 1e-4}, {"lr_g": 5e-4}, {"lr_q": 1e-3}, {"batch_size": 8}, {"weight_init": "pytorch"}])
 def test_api_resume_refuses_a_changed_seed_lr_or_batch_and_keeps_the_run(tmp_path, change):
     """The Python API refuses what the CLI refuses, before touching the run's files."""
     run_dir = tmp_path / "run"

@@ -102,3 +102,25 @@ def test_short_mnist_run_makes_c1_far_more_informative_than_a_plain_gan(mnist_sp
     assert bounds["infogan"] > 0.8, bounds
     assert bounds["plain"] < 0.4, bounds
     assert bounds["infogan"] - bounds["plain"] > 0.6, bounds
+
+
+def test_lr_q_gives_q_head_its_own_adam_step(tiny_config, real_batch):
+    """Adam's first step moves each weight by about its learning rate (g / |g|): lr_q for
+    Q's head, lr_d for the body and D's head; unset, Q's head moves by lr_d."""
+    def largest_moves(config):
+        state = build_training_state(config, torch.device("cpu"), 100)
+        before = _snapshot(state.discriminator)
+        train_step(state, config.latent, real_batch, info_weight=1.0)
+        after = state.discriminator.state_dict()
+        moved = lambda prefix: max(  # noqa: E731
+            (after[k] - before[k]).abs().max().item() for k in before if k.startswith(prefix) and "running" not in k
+            and "num_batches" not in k)
+        return moved("q_head."), moved("body."), len(state.optimizer_d.param_groups)
+
+    q_move, body_move, groups = largest_moves(tiny_config.with_changes(lr_d=1e-3, lr_q=4e-3))
+    assert groups == 2
+    assert q_move == pytest.approx(4e-3, rel=1e-3)
+    assert body_move == pytest.approx(1e-3, rel=1e-3)
+    q_move, body_move, groups = largest_moves(tiny_config.with_changes(lr_d=1e-3, lr_q=None))
+    assert groups == 1
+    assert q_move == pytest.approx(1e-3, rel=1e-3)

@@ -37,6 +37,7 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--mode", choices=("infogan", "plain"), help="plain: GAN baseline, Q measured only")
     train.add_argument("--lr-d", type=float, help="Adam learning rate of D and Q")
     train.add_argument("--lr-g", type=float, help="Adam learning rate of G")
+    train.add_argument("--lr-q", type=float, help="Adam learning rate of Q's head (default: the preset's, else --lr-d)")
     train.add_argument("--init", dest="weight_init", choices=("normal", "pytorch"),
                        help="weight initialisation: normal = N(0, 0.02) as in the authors' code, "
                             "pytorch = PyTorch's layer defaults (default: the preset's; mnist: pytorch)")
@@ -215,7 +216,7 @@ def _train_config(args: argparse.Namespace, base):
 
     changes = {
         name: getattr(args, name)
-        for name in ("batch_size", "seed", "device", "mode", "lr_d", "lr_g", "weight_init", "data_dir", "steps",
+        for name in ("batch_size", "seed", "device", "mode", "lr_d", "lr_g", "lr_q", "weight_init", "data_dir", "steps",
                      "log_every", "eval_every", "image_every", "checkpoint_every", "keep_checkpoints", "on_divergence")
         if getattr(args, name) is not None
     }

@@ -23,6 +23,8 @@ class TrainConfig:
     ``mode="plain"`` is the paper's Figure 1 baseline: lambda is 0 for G and D, and Q is
     trained beside them on detached features of the fakes so that L_I can still be measured.
     Learning rates are Adam's; ``steps`` counts updates of D and G (one batch each).
+    ``lr_q`` is the learning rate of Q's own head (the layers after the shared body); ``None``
+    gives it D's rate ``lr_d``, as in the authors' code, where one optimiser holds D and Q.
     ``on_divergence="rollback"``: on a NaN or infinite loss, reload the newest checkpoint,
     halve both learning rates and continue (at most ``trainer.MAX_ROLLBACKS`` times); ``"stop"``
     ends the run with a ``DivergenceError``, keeping the last good checkpoint.
@@ -39,6 +41,7 @@ class TrainConfig:
     batch_size: int = 128
     lr_d: float = 2e-4
     lr_g: float = 1e-3
+    lr_q: float | None = None
     beta1: float = 0.5
     beta2: float = 0.999
     leaky_slope: float = 0.1
@@ -66,6 +69,10 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
                 raise InfoganError(f"{name.replace('_', '-')} must be a positive number, got {value!r}")
+        if self.lr_q is not None and (
+            not isinstance(self.lr_q, (int, float)) or not math.isfinite(self.lr_q) or self.lr_q <= 0
+        ):
+            raise InfoganError(f"lr-q must be a positive number, got {self.lr_q!r}")
         for name in ("beta1", "beta2"):
             if not 0 <= getattr(self, name) < 1:
                 raise InfoganError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")

@@ -14,8 +14,8 @@ from typing import Iterable
 import torch
 
 
-def make_adam(parameters: Iterable[torch.nn.Parameter], lr: float, betas: tuple[float, float]) -> torch.optim.Adam:
-    """Adam(lr, betas) using ``fused=True`` if supported for these parameters' device."""
+def make_adam(parameters: Iterable[torch.nn.Parameter] | Iterable[dict], lr: float, betas: tuple[float, float]) -> torch.optim.Adam:
+    """Adam(lr, betas) over parameters or param groups, ``fused=True`` where this device supports it."""
     parameters = list(parameters)
     try:
         return torch.optim.Adam(parameters, lr=lr, betas=betas, fused=True)

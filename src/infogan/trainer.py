@@ -87,6 +87,20 @@ class TrainingState:
     best_accuracy: float | None = None
 
 
+def discriminator_param_groups(discriminator: Discriminator, config: TrainConfig) -> list[dict]:
+    """D's optimiser groups: the body and D head at ``lr_d``, then Q's head at ``lr_q``.
+
+    With ``lr_q`` unset there is one group, so the optimiser (and its checkpointed state) is
+    the one-group Adam of the authors' code.
+    """
+    if config.lr_q is None:
+        return [{"params": list(discriminator.parameters())}]
+    q_head = list(discriminator.q_head.parameters())
+    q_ids = {id(parameter) for parameter in q_head}
+    rest = [parameter for parameter in discriminator.parameters() if id(parameter) not in q_ids]
+    return [{"params": rest}, {"params": q_head, "lr": config.lr_q}]
+
+
 def build_training_state(config: TrainConfig, device: torch.device, dataset_size: int) -> TrainingState:
     """Fresh networks (seeded by ``config.seed``), Adam optimisers and random streams."""
     # All three process-wide generators, so that a checkpoint's saved states do not depend
@@ -99,7 +113,7 @@ def build_training_state(config: TrainConfig, device: torch.device, dataset_size
     discriminator.to(device)
     betas = (config.beta1, config.beta2)
     optimizer_g = make_adam(generator.parameters(), config.lr_g, betas)
-    optimizer_d = make_adam(discriminator.parameters(), config.lr_d, betas)
+    optimizer_d = make_adam(discriminator_param_groups(discriminator, config), config.lr_d, betas)
     latent_rng = torch.Generator(device=device).manual_seed(config.seed + 1)
     sampler = EpochSampler(dataset_size, config.batch_size, config.seed + 2)
     return TrainingState(generator, discriminator, optimizer_g, optimizer_d, latent_rng, sampler)
@@ -268,7 +282,7 @@ def evaluate_categorical(
     return scores
 
 
-FIXED_ON_RESUME = ("seed", "lr_d", "lr_g", "batch_size", "weight_init")
+FIXED_ON_RESUME = ("seed", "lr_d", "lr_g", "lr_q", "batch_size", "weight_init")
 
 
 def _prepare(config: TrainConfig, run_dir: Path, resume: bool, overwrite: bool) -> TrainConfig:

@@ -11,7 +11,7 @@ from infogan.cli import main
 from infogan.config import TrainConfig
 from infogan.errors import InfoganError
 from infogan.evaluate.run_metrics import _compute_confusion, _compute_reconstruction, evaluate_run, matched_labels
-from infogan.figure1 import info_curve, save_figure1
+from infogan.figure1 import figure1_summary, info_curve, save_figure1
 from infogan.latent import LatentSpec, Noise, parse_codes
 from infogan.report import save_confusion_png, write_report
 from infogan.run import append_metrics, write_config
@@ -149,6 +149,10 @@ def test_info_curve_and_figure1_on_synthetic_metrics(tmp_path):
         info_curve(infogan_run, "c9")
     with pytest.raises(InfoganError, match="no training records"):
         info_curve(infogan_run, max_step=5)
+    summary = figure1_summary(infogan_run, plain_run, max_step=40)
+    assert summary["infogan"]["step_30"] == 2.25 and summary["infogan"]["step_100"] is None
+    assert summary["infogan"]["first_step_at_or_above"] == 30
+    assert summary["plain"] == {"peak": 0.55, "peak_step": 20}
 
 
 def test_cli_figure1_report_and_evaluate(run_dir, tmp_path, capsys):
@@ -156,6 +160,9 @@ def test_cli_figure1_report_and_evaluate(run_dir, tmp_path, capsys):
     plain_run = synthetic_run(tmp_path / "plain", [0.5, 0.1], plain=True)
     assert main(["figure1", str(infogan_run), str(plain_run), "--out", str(tmp_path / "f1.png")]) == 0
     assert (tmp_path / "f1.png").is_file()
+    assert "first >= 2.25 at step None; plain GAN peak 0.500 at step 10" in capsys.readouterr().out
+    assert main(["figure1", str(infogan_run), str(plain_run), "--out", str(tmp_path / "f1.png"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["infogan"]["step_30"] is None
     assert main(["figure1", str(infogan_run), str(plain_run), "--out", str(tmp_path / "f1.jpg")]) == 2
     assert "must end in .png" in capsys.readouterr().err
 

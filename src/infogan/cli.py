@@ -148,6 +148,7 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
     figure1.add_argument("plain_run", type=Path)
     figure1.add_argument("--out", type=Path, required=True, help="FILE.png")
     figure1.add_argument("--max-step", type=int, default=1000, help="last iteration plotted")
+    figure1.add_argument("--json", action="store_true", help="print the curves' key numbers as one JSON object")
 
 
 def _attribute_text(scores: dict) -> str:
@@ -191,11 +192,17 @@ def _run_report(args: argparse.Namespace) -> None:
 
 
 def _run_figure1(args: argparse.Namespace) -> None:
-    from infogan.figure1 import save_figure1
+    from infogan.figure1 import figure1_summary, save_figure1, summary_line
 
     if args.max_step < 1:
         raise InfoganError(f"--max-step must be positive, got {args.max_step}")
-    print(save_figure1(args.infogan_run, args.plain_run, args.out, args.max_step))
+    out = save_figure1(args.infogan_run, args.plain_run, args.out, args.max_step)
+    summary = figure1_summary(args.infogan_run, args.plain_run, args.max_step)
+    if args.json:
+        print(json.dumps({"out": str(out), **summary}))
+        return
+    print(out)
+    print(summary_line(summary))
 
 
 def build_parser() -> argparse.ArgumentParser:

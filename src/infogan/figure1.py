@@ -71,6 +71,43 @@ def figure1(infogan_run: str | Path, plain_run: str | Path, max_step: int | None
     return figure
 
 
+def _value_at(steps: list[int], values: list[float], step: int) -> float | None:
+    """The value logged at the first step >= ``step`` (None if the log ends before it)."""
+    return next((value for at, value in zip(steps, values) if at >= step), None)
+
+
+def figure1_summary(
+    infogan_run: str | Path, plain_run: str | Path, max_step: int = 1000, threshold: float = 2.25
+) -> dict:
+    """The numbers Figure 1 is read for, in nats: InfoGAN's L_I at steps 30, 100 and 200,
+    the first logged step at or above ``threshold``, its minimum from step 500 to ``max_step``
+    (the paper: it stays at 2.25-2.30), and the plain GAN's peak and the step it peaks at."""
+    code, steps, info, entropy = info_curve(infogan_run, max_step=max_step)
+    _, plain_steps, plain_info, _ = info_curve(plain_run, code, max_step)
+    late = [value for step, value in zip(steps, info) if step >= 500]
+    peak = max(range(len(plain_info)), key=plain_info.__getitem__)
+    return {
+        "code": code, "entropy_nats": entropy,
+        "infogan": {
+            **{f"step_{step}": _value_at(steps, info, step) for step in (30, 100, 200)},
+            "first_step_at_or_above": next((step for step, value in zip(steps, info) if value >= threshold), None),
+            "threshold": threshold,
+            "min_from_step_500": min(late) if late else None,
+        },
+        "plain": {"peak": plain_info[peak], "peak_step": plain_steps[peak]},
+    }
+
+
+def summary_line(summary: dict) -> str:
+    """``figure1_summary`` as one readable line."""
+    info, plain = summary["infogan"], summary["plain"]
+    early = " / ".join("-" if info[f"step_{s}"] is None else f"{info[f'step_{s}']:.3f}" for s in (30, 100, 200))
+    late = "" if info["min_from_step_500"] is None else f"lowest from step 500 on {info['min_from_step_500']:.3f}; "
+    return (f"InfoGAN L_I({summary['code']}) at steps 30/100/200: {early} nats; first >= {info['threshold']} at "
+            f"step {info['first_step_at_or_above']}; {late}plain GAN peak {plain['peak']:.3f} at step "
+            f"{plain['peak_step']} (H = {summary['entropy_nats']:.3f})")
+
+
 def save_figure1(infogan_run: str | Path, plain_run: str | Path, out: str | Path, max_step: int | None = 1000) -> Path:
     """Write Figure 1 of the two runs to ``out`` (a .png path)."""
     return save_figure(figure1(infogan_run, plain_run, max_step), out)

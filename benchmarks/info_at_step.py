@@ -38,9 +38,10 @@ def main() -> None:
     parser.add_argument("--lr-d", type=float)
     parser.add_argument("--lr-g", type=float)
     parser.add_argument("--lr-q", type=float)
+    parser.add_argument("--beta2", type=float)
     parser.add_argument("--codes", help="a code spec, e.g. 'cat:10:lambda=2,unif:2'")
     args = parser.parse_args()
-    changes = {name: getattr(args, name) for name in ("lr_d", "lr_g", "lr_q") if getattr(args, name) is not None}
+    changes = {name: getattr(args, name) for name in ("lr_d", "lr_g", "lr_q", "beta2") if getattr(args, name) is not None}
     base = get_preset(args.preset)
     if args.codes:
         changes["latent"] = LatentSpec(base.latent.noise, parse_codes(args.codes))

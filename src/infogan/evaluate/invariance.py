@@ -1,16 +1,21 @@
 """Label-free check that a categorical code encodes identity, not style.
 
-A digit rotated by a few degrees or shifted by a pixel or two is still the same digit. If a
-categorical code holds digit identity, Q's category for an image survives such a nudge; if
-some categories split a digit by style (slant, position, thickness), images near that
-style boundary change category. The fraction of images whose category survives is the
-*invariance* of the code. It uses no labels, so it can choose among runs (or seeds) where
-test accuracy cannot be used; see the README for how well it ranked our MNIST runs.
+A digit shifted by a pixel or two is still the same digit. If a categorical code holds
+digit identity, Q's category for an image survives such a nudge; if some categories split
+a digit by style (position, slant, thickness), images near that style boundary change
+category. The fraction of images whose category survives is the *invariance* of the code.
+It uses no labels, so it can choose among runs (or seeds) where test accuracy cannot be
+used; see the README for how well it ranked our MNIST runs.
+
+The nudge moves whole pixels and never resamples: every pixel value is kept, only its place
+changes. An earlier version rotated by up to 10 degrees and shifted by fractions of a pixel
+with bilinear resampling, which also blurs; a Q that reads sharpness then changes category
+for a reason that has nothing to do with identity (measured, README: a run with test
+accuracy 0.957 whose categories a half-strength 3x3 blur flips for 80% of test images
+scored 0.475 with that nudge and 0.81 with whole-pixel shifts).
 """
 
 from __future__ import annotations
-
-import math
 
 import torch
 import torch.nn.functional as F
@@ -20,31 +25,35 @@ from infogan.latent import LatentSpec
 from infogan.networks import Discriminator
 from infogan.sampling import encode
 
-DEFAULT_MAX_DEGREES = 10.0
-DEFAULT_MAX_SHIFT_PX = 2.0
+DEFAULT_MAX_SHIFT_PX = 2
 
 
-def random_small_affine(
-    images: torch.Tensor, max_degrees: float, max_shift_px: float, seed: int
-) -> torch.Tensor:
-    """Each image rotated about its centre and shifted, uniformly at random within the limits.
+def pixel_offsets(max_shift_px: int) -> torch.Tensor:
+    """(K, 2) every whole-pixel offset (rows, columns) within ``max_shift_px`` except (0, 0)."""
+    span = torch.arange(-max_shift_px, max_shift_px + 1)
+    offsets = torch.cartesian_prod(span, span)
+    return offsets[(offsets != 0).any(dim=1)]
 
-    images: (N, C, H, W) floats whose background is 0 (uint8 scaled to [0, 1]). Returns the
-    same shape; pixels moved in from outside are 0. Bilinear resampling; the draws come from
-    a generator seeded with ``seed``, so the result is reproducible and no global RNG moves.
+
+def random_pixel_shift(images: torch.Tensor, max_shift_px: int, seed: int) -> torch.Tensor:
+    """Each image moved by a whole-pixel offset drawn uniformly from ``pixel_offsets``.
+
+    images: (N, C, H, W) of any dtype whose background is 0. Returns the same shape and
+    dtype; pixels moved in from outside are 0, pixel values are never changed. The draws come
+    from a generator seeded with ``seed``, so the result is reproducible and no global RNG moves.
     """
-    count, _, height, width = images.shape
-    rng = torch.Generator().manual_seed(seed)
-    angles = (torch.rand(count, generator=rng) * 2 - 1) * math.radians(max_degrees)
-    shifts_px = (torch.rand(count, 2, generator=rng) * 2 - 1) * max_shift_px
-    theta = torch.zeros(count, 2, 3)
-    theta[:, 0, 0], theta[:, 0, 1] = angles.cos(), -angles.sin()
-    theta[:, 1, 0], theta[:, 1, 1] = angles.sin(), angles.cos()
-    theta[:, 0, 2] = shifts_px[:, 0] * 2 / width  # affine_grid works in [-1, 1] units
-    theta[:, 1, 2] = shifts_px[:, 1] * 2 / height
-    theta = theta.to(images.device, images.dtype)
-    grid = F.affine_grid(theta, list(images.shape), align_corners=False)
-    return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    if not isinstance(max_shift_px, int) or max_shift_px < 1:
+        raise ValueError(f"max_shift_px must be a positive whole number of pixels, got {max_shift_px!r}")
+    offsets = pixel_offsets(max_shift_px)
+    choice = torch.randint(len(offsets), (images.shape[0],), generator=torch.Generator().manual_seed(seed))
+    height, width = images.shape[-2:]
+    m = max_shift_px
+    padded = F.pad(images, (m, m, m, m))
+    moved = torch.empty_like(images)
+    for index, (rows, columns) in enumerate(offsets.tolist()):
+        chosen = (choice == index).nonzero().squeeze(1).to(images.device)
+        moved[chosen] = padded[chosen, :, m - rows:m - rows + height, m - columns:m - columns + width]
+    return moved
 
 
 def category_agreement(predicted: torch.Tensor, predicted_nudged: torch.Tensor) -> float:
@@ -55,14 +64,11 @@ def category_agreement(predicted: torch.Tensor, predicted_nudged: torch.Tensor) 
 
 
 def nudged_images(
-    images: torch.Tensor, output_activation: str, max_degrees: float = DEFAULT_MAX_DEGREES,
-    max_shift_px: float = DEFAULT_MAX_SHIFT_PX, seed: int = 0,
+    images: torch.Tensor, output_activation: str, max_shift_px: int = DEFAULT_MAX_SHIFT_PX, seed: int = 0
 ) -> torch.Tensor:
-    """uint8 images (N, C, H, W) nudged by ``random_small_affine``, as floats in G's range
+    """uint8 images (N, C, H, W) moved by ``random_pixel_shift``, as floats in G's range
     ([0, 1] for a sigmoid G, [-1, 1] for tanh), ready for Q."""
-    moved = random_small_affine(images.float().div(255.0), max_degrees, max_shift_px, seed)
-    return moved if output_activation == "sigmoid" else moved.mul(2).sub(1)
-
+    return to_float_images(random_pixel_shift(images, max_shift_px, seed), output_activation)
 
 
 def invariance_per_code(

@@ -146,7 +146,7 @@ def evaluate_run(
     codes add ``accuracy``, ``nmi``, ``ari``, ``mapping`` (category -> label, Hungarian),
     ``test_images``, ``real_information_nats`` (Q's label-free mutual information with the
     real test images, see ``posterior_information``), ``invariance`` (label-free: the
-    fraction of test images whose category survives a small rotation and shift, see
+    fraction of test images whose category survives a shift by one or two whole pixels, see
     ``infogan.evaluate.invariance``), ``confusion_matrix`` (categories x labels counts, rows in
     ``confusion_rows`` order: row i is the category matched to label i). With
     ``attributes``, continuous codes add ``slant_rho``, ``width_rho``, ``controls``,

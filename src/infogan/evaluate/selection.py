@@ -2,7 +2,7 @@
 
 Seeds of one configuration can end far apart (on MNIST, some split two digits by style
 instead of identity). ``rank_runs`` scores each run by how often Q's category of a real image
-survives a small rotation and shift (``infogan.evaluate.invariance``), averaged over its
+survives a shift by one or two whole pixels (``infogan.evaluate.invariance``), averaged over its
 newest checkpoints, and sorts them, best first. Only images are used, never labels. Compare runs of one
 configuration at the same step; the README shows how the ranking matched test accuracy.
 """

@@ -4,7 +4,7 @@
 
 Trains the preset (default ``mnist``) for ``--steps`` updates per seed, in a temporary
 folder, without evaluations or images, and prints one JSON line per seed and a median:
-``info/c1`` as logged by ``infogan train`` at steps 100 and ``--steps`` (each logged value is
+``info/c1`` as logged by ``infogan train`` at steps 20, 100 and ``--steps`` (each logged value is
 the mean of the 10 updates ending at that step, measured on the D step's fakes). About
 80 s per seed on the 2-core CPU. The same numbers come from ``infogan train --steps 200
 --seed N ...`` and the run's metrics.jsonl.
@@ -50,7 +50,7 @@ def main() -> None:
     for seed in args.seeds:
         info = info_by_step(config.with_changes(seed=seed))
         finals.append(info[args.steps])
-        print(json.dumps({"seed": seed, "info_c1_step100": info.get(100), f"info_c1_step{args.steps}": info[args.steps]}))
+        print(json.dumps({"seed": seed, **{f"info_c1_step{step}": info.get(step) for step in (20, 100, args.steps)}}))
     print(json.dumps({"median": statistics.median(finals), "seeds": args.seeds,
                       "changes": {k: v for k, v in changes.items() if k != "latent"} | ({"codes": args.codes} if args.codes else {})}))
 

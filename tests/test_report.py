@@ -152,7 +152,7 @@ def test_info_curve_and_figure1_on_synthetic_metrics(tmp_path):
     summary = figure1_summary(infogan_run, plain_run, max_step=40)
     assert summary["infogan"]["step_30"] == 2.25 and summary["infogan"]["step_100"] is None
     assert summary["infogan"]["first_step_at_or_above"] == 30
-    assert summary["plain"] == {"peak": 0.55, "peak_step": 20}
+    assert summary["plain"] == {"peak": 0.55, "peak_step": 20, "max_from_step_500": None}
 
 
 def test_cli_figure1_report_and_evaluate(run_dir, tmp_path, capsys):

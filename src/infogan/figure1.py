@@ -81,7 +81,8 @@ def figure1_summary(
 ) -> dict:
     """The numbers Figure 1 is read for, in nats: InfoGAN's L_I at steps 30, 100 and 200,
     the first logged step at or above ``threshold``, its minimum from step 500 to ``max_step``
-    (the paper: it stays at 2.25-2.30), and the plain GAN's peak and the step it peaks at."""
+    (the paper: it stays at 2.25-2.30), and the plain GAN's peak, the step it peaks at and its
+    maximum from step 500 on."""
     code, steps, info, entropy = info_curve(infogan_run, max_step=max_step)
     _, plain_steps, plain_info, _ = info_curve(plain_run, code, max_step)
     late = [value for step, value in zip(steps, info) if step >= 500]
@@ -94,7 +95,8 @@ def figure1_summary(
             "threshold": threshold,
             "min_from_step_500": min(late) if late else None,
         },
-        "plain": {"peak": plain_info[peak], "peak_step": plain_steps[peak]},
+        "plain": {"peak": plain_info[peak], "peak_step": plain_steps[peak],
+                  "max_from_step_500": max((v for step, v in zip(plain_steps, plain_info) if step >= 500), default=None)},
     }
 
 
@@ -103,9 +105,10 @@ def summary_line(summary: dict) -> str:
     info, plain = summary["infogan"], summary["plain"]
     early = " / ".join("-" if info[f"step_{s}"] is None else f"{info[f'step_{s}']:.3f}" for s in (30, 100, 200))
     late = "" if info["min_from_step_500"] is None else f"lowest from step 500 on {info['min_from_step_500']:.3f}; "
+    plain_late = "" if plain["max_from_step_500"] is None else f", highest from step 500 on {plain['max_from_step_500']:.3f}"
     return (f"InfoGAN L_I({summary['code']}) at steps 30/100/200: {early} nats; first >= {info['threshold']} at "
             f"step {info['first_step_at_or_above']}; {late}plain GAN peak {plain['peak']:.3f} at step "
-            f"{plain['peak_step']} (H = {summary['entropy_nats']:.3f})")
+            f"{plain['peak_step']}{plain_late} (H = {summary['entropy_nats']:.3f})")
 
 
 def save_figure1(infogan_run: str | Path, plain_run: str | Path, out: str | Path, max_step: int | None = 1000) -> Path:

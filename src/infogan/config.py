@@ -65,14 +65,12 @@ class TrainConfig:
                 raise InfoganError(f"{name.replace('_', '-')} must be a positive integer, got {value!r}")
         if not isinstance(self.eval_every, int) or self.eval_every < 0:
             raise InfoganError(f"eval-every must be >= 0 (0 turns it off), got {self.eval_every!r}")
-        for name in ("lr_d", "lr_g"):
+        for name in ("lr_d", "lr_g", "lr_q"):
             value = getattr(self, name)
+            if name == "lr_q" and value is None:  # Q's head learns at lr_d
+                continue
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
                 raise InfoganError(f"{name.replace('_', '-')} must be a positive number, got {value!r}")
-        if self.lr_q is not None and (
-            not isinstance(self.lr_q, (int, float)) or not math.isfinite(self.lr_q) or self.lr_q <= 0
-        ):
-            raise InfoganError(f"lr-q must be a positive number, got {self.lr_q!r}")
         for name in ("beta1", "beta2"):
             if not 0 <= getattr(self, name) < 1:
                 raise InfoganError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")

@@ -38,6 +38,10 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--lr-d", type=float, help="Adam learning rate of D and Q")
     train.add_argument("--lr-g", type=float, help="Adam learning rate of G")
     train.add_argument("--lr-q", type=float, help="Adam learning rate of Q's head (default: the preset's, else --lr-d)")
+    train.add_argument("--fast-start", dest="fast_start_steps", type=int, metavar="STEPS",
+                       help="train the first STEPS updates with --fast-start-lr-g / --fast-start-lr-q (0: off)")
+    train.add_argument("--fast-start-lr-g", type=float, help="G's learning rate during the fast start")
+    train.add_argument("--fast-start-lr-q", type=float, help="Q head's learning rate during the fast start")
     train.add_argument("--init", dest="weight_init", choices=("normal", "pytorch"),
                        help="weight initialisation: normal = N(0, 0.02) as in the authors' code, "
                             "pytorch = PyTorch's layer defaults (default: the preset's; mnist: pytorch)")
@@ -224,7 +228,8 @@ def _train_config(args: argparse.Namespace, base):
     changes = {
         name: getattr(args, name)
         for name in ("batch_size", "seed", "device", "mode", "lr_d", "lr_g", "lr_q", "weight_init", "data_dir", "steps",
-                     "log_every", "eval_every", "image_every", "checkpoint_every", "keep_checkpoints", "on_divergence")
+                     "log_every", "eval_every", "image_every", "checkpoint_every", "keep_checkpoints", "on_divergence",
+                     "fast_start_steps", "fast_start_lr_g", "fast_start_lr_q")
         if getattr(args, name) is not None
     }
     config = base.with_changes(**changes)
@@ -261,7 +266,7 @@ def _run_train(args: argparse.Namespace) -> None:
             raise InfoganError(f"{run_dir} was trained with preset {saved.preset!r}, not {args.preset!r}")
         for name in FIXED_ON_RESUME:  # the trainer refuses others; here they get the flag's name
             if getattr(args, name) is not None and getattr(args, name) != getattr(saved, name):
-                flag = "--init" if name == "weight_init" else f"--{name.replace('_', '-')}"
+                flag = {"weight_init": "--init", "fast_start_steps": "--fast-start"}.get(name, f"--{name.replace('_', '-')}")
                 raise InfoganError(f"{flag} cannot change when resuming ({run_dir} uses {getattr(saved, name)})")
         config = _train_config(args, saved)
     else:

@@ -87,18 +87,44 @@ class TrainingState:
     best_accuracy: float | None = None
 
 
-def discriminator_param_groups(discriminator: Discriminator, config: TrainConfig) -> list[dict]:
-    """D's optimiser groups: the body and D head at ``lr_d``, then Q's head at ``lr_q``.
+def fast_start_active(config: TrainConfig) -> bool:
+    """Whether the run begins with the faster G / Q-head rates of ``config.fast_start_*``."""
+    return config.fast_start_steps > 0 and (config.fast_start_lr_g is not None or config.fast_start_lr_q is not None)
 
-    With ``lr_q`` unset there is one group, so the optimiser (and its checkpointed state) is
-    the one-group Adam of the authors' code.
+
+def learning_rates(config: TrainConfig, fast: bool) -> tuple[float, float]:
+    """(G's rate, Q head's rate), during the fast start (``fast``) or after it."""
+    lr_g, lr_q = config.lr_g, config.lr_q if config.lr_q is not None else config.lr_d
+    if fast:
+        lr_g = config.fast_start_lr_g if config.fast_start_lr_g is not None else lr_g
+        lr_q = config.fast_start_lr_q if config.fast_start_lr_q is not None else lr_q
+    return lr_g, lr_q
+
+
+def discriminator_param_groups(discriminator: Discriminator, config: TrainConfig) -> list[dict]:
+    """D's optimiser groups: the body and D head at ``lr_d``, then Q's head at its own rate.
+
+    With neither ``lr_q`` nor a fast start for Q there is one group, so the optimiser (and its
+    checkpointed state) is the one-group Adam of the authors' code.
     """
-    if config.lr_q is None:
+    if config.lr_q is None and not (fast_start_active(config) and config.fast_start_lr_q is not None):
         return [{"params": list(discriminator.parameters())}]
     q_head = list(discriminator.q_head.parameters())
     q_ids = {id(parameter) for parameter in q_head}
     rest = [parameter for parameter in discriminator.parameters() if id(parameter) not in q_ids]
-    return [{"params": rest}, {"params": q_head, "lr": config.lr_q}]
+    return [{"params": rest}, {"params": q_head, "lr": learning_rates(config, fast_start_active(config))[1]}]
+
+
+def end_fast_start(state: TrainingState, config: TrainConfig) -> None:
+    """Drop G's and Q head's rates from the fast start's to the run's own.
+
+    The rates are scaled, not set, so that a rollback's halving (``roll_back``) survives.
+    """
+    (fast_g, fast_q), (slow_g, slow_q) = learning_rates(config, True), learning_rates(config, False)
+    for group in state.optimizer_g.param_groups:
+        group["lr"] *= slow_g / fast_g
+    if len(state.optimizer_d.param_groups) > 1:
+        state.optimizer_d.param_groups[1]["lr"] *= slow_q / fast_q
 
 
 def build_training_state(config: TrainConfig, device: torch.device, dataset_size: int) -> TrainingState:
@@ -112,7 +138,7 @@ def build_training_state(config: TrainConfig, device: torch.device, dataset_size
     generator.to(device)
     discriminator.to(device)
     betas = (config.beta1, config.beta2)
-    optimizer_g = make_adam(generator.parameters(), config.lr_g, betas)
+    optimizer_g = make_adam(generator.parameters(), learning_rates(config, fast_start_active(config))[0], betas)
     optimizer_d = make_adam(discriminator_param_groups(discriminator, config), config.lr_d, betas)
     latent_rng = torch.Generator(device=device).manual_seed(config.seed + 1)
     sampler = EpochSampler(dataset_size, config.batch_size, config.seed + 2)
@@ -282,7 +308,8 @@ def evaluate_categorical(
     return scores
 
 
-FIXED_ON_RESUME = ("seed", "lr_d", "lr_g", "lr_q", "batch_size", "weight_init")
+FIXED_ON_RESUME = ("seed", "lr_d", "lr_g", "lr_q", "batch_size", "weight_init",
+                   "fast_start_steps", "fast_start_lr_g", "fast_start_lr_q")
 
 
 def _prepare(config: TrainConfig, run_dir: Path, resume: bool, overwrite: bool) -> TrainConfig:
@@ -374,6 +401,8 @@ def train(
             bar.update(state.step)
             continue
         check_finite(metrics, state.step)
+        if fast_start_active(config) and state.step == config.fast_start_steps:
+            end_fast_start(state, config)
         state.interval_means.add(metrics)
         state.elapsed_s = time.perf_counter() - started
         if first_code:

@@ -79,6 +79,8 @@ CASES = {
     "spec: empty": (lambda tmp, run: overwriting(run, "--codes", " "), "code spec is empty"),
     "spec: lambda not finite": (lambda tmp, run: overwriting(run, "--codes", "cat:10:lambda=nan"),
                                 "lambda of c1 must be a finite number"),
+    "spec: input scale 0": (lambda tmp, run: overwriting(run, "--codes", "cat:10:scale=0,unif:2"),
+                            "input scale of c1 must be > 0, got 0.0"),
     "spec: noise without size": (lambda tmp, run: overwriting(run, "--noise", "noise:many"), "needs a dimension"),
     "batch size 0": (lambda tmp, run: overwriting(run, "--batch-size", "0"), "batch-size must be a positive integer, got 0"),
     "batch size negative": (lambda tmp, run: overwriting(run, "--batch-size", "-4"), "batch-size must be a positive"),

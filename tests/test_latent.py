@@ -89,6 +89,10 @@ def test_parse_codes_options_and_names():
         ("cat:ten", "not N or NxM"),
         ("", "empty"),
         ("cat:10:colour=red", "unknown option"),
+        ("cat:10:scale=0", "input scale of c1 must be > 0"),
+        ("unif:1:scale=-2", "input scale of c1 must be > 0"),
+        ("cat:10:scale=inf", "input scale must be a finite number"),
+        ("cat:10:scale=big", "is not a number"),
     ],
 )
 def test_malformed_specs_raise_spec_error(text, message):
@@ -98,3 +102,35 @@ def test_malformed_specs_raise_spec_error(text, message):
 
 def test_spec_round_trips_through_json_dict(mnist_spec):
     assert LatentSpec.from_dict(mnist_spec.to_dict()) == mnist_spec
+
+
+def test_input_scale_multiplies_only_that_codes_generator_columns():
+    plain = LatentSpec(Noise(3), parse_codes("cat:4,unif:1"))
+    scaled = LatentSpec(Noise(3), parse_codes("cat:4:scale=3.16,unif:1:scale=0.5"))
+    assert [code.input_scale for code in scaled.codes] == [3.16, 0.5]
+    batch = plain.sample(6, torch.Generator().manual_seed(2))
+    plain_input, scaled_input = plain.generator_input(batch), scaled.generator_input(batch)
+    assert torch.equal(scaled_input[:, :3], plain_input[:, :3])  # noise untouched
+    assert torch.allclose(scaled_input[:, 3:7], 3.16 * plain_input[:, 3:7])
+    assert torch.equal(scaled_input[:, 3:7].sum(1), torch.full((6,), 3.16))
+    assert torch.allclose(scaled_input[:, 7], 0.5 * batch.codes["c2"])
+
+
+def test_input_scale_leaves_the_objective_unchanged():
+    plain = LatentSpec(Noise(3), parse_codes("cat:4,unif:1"))
+    scaled = LatentSpec(Noise(3), parse_codes("cat:4:scale=3.16,unif:1:scale=2"))
+    batch = plain.sample(8, torch.Generator().manual_seed(3))
+    q_output = torch.randn(8, plain.q_output_size, generator=torch.Generator().manual_seed(4))
+    assert scaled.entropy_nats() == plain.entropy_nats()
+    for name, bound in plain.info_lower_bound(q_output, batch).items():
+        assert torch.equal(scaled.info_lower_bound(q_output, batch)[name], bound)
+
+
+def test_input_scale_round_trips_and_old_specs_load_with_scale_one():
+    spec = LatentSpec(Noise(62), parse_codes("cat:10:scale=3.16,unif:2"))
+    assert LatentSpec.from_dict(spec.to_dict()) == spec
+    old = spec.to_dict()
+    for code in old["codes"]:
+        del code["input_scale"]  # a config.json written before the option existed
+    assert [code.input_scale for code in LatentSpec.from_dict(old).codes] == [1.0, 1.0, 1.0]
+    assert "x3.16 into G" in spec.describe()

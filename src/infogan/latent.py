@@ -10,6 +10,7 @@ Spec strings (``parse_codes``) are what the CLI accepts, for example::
     cat:10,unif:2                      one Cat(10) code, two Uniform(-1, 1) codes
     cat:10x4,gauss:4:qstd=learned      four Cat(10) codes, four N(0, 1) codes with learned std
     unif:1:lambda=0.1:low=-2:high=2    one Uniform(-2, 2) code with lambda 0.1
+    cat:10:scale=3.16,unif:2           c1's one-hot enters G multiplied by 3.16
     noise:62:dist=normal               62 dims of N(0, 1) noise
 
 >>> spec = LatentSpec(Noise(62), parse_codes("cat:10,unif:2"))
@@ -70,6 +71,10 @@ class Code:
     Categorical codes have a uniform prior over ``categories`` values. Continuous codes are
     Uniform(low, high) or N(mean, std); Q models them with a Gaussian whose std is either
     fixed (``posterior_std``, the authors' MNIST setting: 1.0) or learned (``learned_std``).
+    ``input_scale`` multiplies the code's columns of the generator input (the one-hot, or
+    the value): 1 is the paper's. It leaves the objective and the prior unchanged; it
+    reparametrises G's first layer, so the code moves G's output sooner (README: a scale of
+    3.16 on c1 brings L_I(c1) to 2.25 nats by step 200).
     """
 
     name: str
@@ -82,6 +87,7 @@ class Code:
     weight: float = 1.0
     learned_std: bool = False
     posterior_std: float = 1.0
+    input_scale: float = 1.0
 
     def __post_init__(self) -> None:
         if not self.name or not isinstance(self.name, str):
@@ -105,6 +111,8 @@ class Code:
                 raise SpecError(f"gaussian code {self.name} needs std > 0, got {self.std}")
         if _finite(self.posterior_std, "posterior std") <= 0:
             raise SpecError(f"posterior std of {self.name} must be > 0, got {self.posterior_std}")
+        if _finite(self.input_scale, "input scale") <= 0:
+            raise SpecError(f"input scale of {self.name} must be > 0, got {self.input_scale}")
 
     @property
     def is_categorical(self) -> bool:
@@ -163,6 +171,8 @@ class Code:
             prior = f"N({self.mean:g}, {self.std:g}^2)"
         posterior = "learned std" if self.learned_std else f"std {self.posterior_std:g}"
         extra = "" if self.is_categorical else f", Q: Gaussian, {posterior}"
+        if self.input_scale != 1:
+            extra += f", x{self.input_scale:g} into G"
         return f"{self.name} ~ {prior}, lambda {self.weight:g}{extra}"
 
 
@@ -229,14 +239,16 @@ class LatentSpec:
         return LatentBatch(noise, codes)
 
     def generator_input(self, batch: LatentBatch) -> torch.Tensor:
-        """The generator's input (B, generator_input_size): z, one-hots and code values."""
+        """The generator's input (B, generator_input_size): z, one-hots and code values,
+        each code's columns multiplied by its ``input_scale``."""
         columns = [batch.noise]
         for code in self.codes:
             values = batch.codes[code.name]
             if code.is_categorical:
-                columns.append(F.one_hot(values, code.categories).to(batch.noise.dtype))
+                column = F.one_hot(values, code.categories).to(batch.noise.dtype)
             else:
-                columns.append(values.to(batch.noise.dtype).unsqueeze(1))
+                column = values.to(batch.noise.dtype).unsqueeze(1)
+            columns.append(column if code.input_scale == 1 else column * code.input_scale)
         return torch.cat(columns, dim=1)
 
     def split_q_output(self, q_output: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -289,7 +301,7 @@ class LatentSpec:
 
 def _parse_option(code_kind: CodeKind, key: str, raw: str, item: str) -> tuple[str, object]:
     """One ``key=value`` option of a code item, as a Code field and its value."""
-    numeric = {"lambda": "weight", "low": "low", "high": "high", "mean": "mean", "std": "std"}
+    numeric = {"lambda": "weight", "low": "low", "high": "high", "mean": "mean", "std": "std", "scale": "input_scale"}
     try:
         if key in numeric:
             return numeric[key], float(raw)
@@ -303,7 +315,7 @@ def _parse_option(code_kind: CodeKind, key: str, raw: str, item: str) -> tuple[s
             return "name", raw
     except ValueError:
         raise SpecError(f"option {key}={raw!r} in {item!r} is not a number") from None
-    raise SpecError(f"unknown option {key!r} in {item!r} (lambda, low, high, mean, std, qstd, name)")
+    raise SpecError(f"unknown option {key!r} in {item!r} (lambda, low, high, mean, std, qstd, scale, name)")
 
 
 def _parse_item(item: str, first_index: int) -> list[Code]:

@@ -35,5 +35,13 @@ def test_mnist_paper_differs_from_the_authors_only_in_its_latent_spec():
     assert get_preset("mnist-paper").latent.noise.dist == "normal"
 
 
+def test_mnist_scaled_differs_from_the_default_only_in_the_codes_input_scale():
+    assert set(_differences(get_preset("mnist-scaled"), get_preset("mnist"))) == {"latent"}
+    scaled, default = get_preset("mnist-scaled").latent, get_preset("mnist").latent
+    assert [code.input_scale for code in scaled.codes] == [3.16, 3.16, 3.16]
+    unscaled = tuple(dataclasses.replace(code, input_scale=1.0) for code in scaled.codes)
+    assert (unscaled, scaled.noise) == (default.codes, default.noise)
+
+
 def test_every_preset_knows_its_own_name():
     assert all(config.preset == name for name, config in PRESETS.items())

@@ -24,7 +24,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_train(commands: argparse._SubParsersAction) -> None:
     train = commands.add_parser("train", help="train a model (default: the paper's MNIST experiment)")
-    train.add_argument("--preset", help="experiment preset: mnist (default), mnist-authors, mnist-paper")
+    train.add_argument("--preset", help="experiment preset: mnist (default), mnist-scaled, mnist-authors, mnist-paper")
     train.add_argument("--out", type=Path, help="run folder (default: runs/<preset>-seed<seed>)")
     length = train.add_mutually_exclusive_group()
     length.add_argument("--steps", type=int, help="number of D+G updates")

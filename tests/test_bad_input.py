@@ -61,7 +61,7 @@ def overwriting(run: Path, *extra: object) -> list[object]:
 # name: (arguments from (tmp_path, existing run), a piece of the one stderr line)
 CASES = {
     "unknown preset": (lambda tmp, run: overwriting(run, "--preset", "mnist-huge"),
-                       "unknown preset 'mnist-huge'; known presets: mnist, mnist-authors, mnist-paper"),
+                       "unknown preset 'mnist-huge'; known presets: mnist, mnist-authors, mnist-paper, mnist-scaled"),
     "unknown device": (lambda tmp, run: overwriting(run, "--device", "tpu"),
                        "argument --device: invalid choice: 'tpu'"),
     "unknown mode": (lambda tmp, run: overwriting(run, "--mode", "supervised"), "argument --mode: invalid choice"),
@@ -193,6 +193,6 @@ def test_a_real_process_exits_2_with_one_stderr_line(tmp_path):
     finished = subprocess.run([sys.executable, "-m", "infogan", "train", "--preset", "nope", "--out", tmp_path / "run"],
                               capture_output=True, text=True, timeout=120, check=False)
     assert finished.returncode == 2 and finished.stdout == ""
-    assert finished.stderr.splitlines() == ["infogan: error: unknown preset 'nope'; known presets: mnist, mnist-authors, mnist-paper"]
+    assert finished.stderr.splitlines() == ["infogan: error: unknown preset 'nope'; known presets: mnist, mnist-authors, mnist-paper, mnist-scaled"]
     assert not (tmp_path / "run").exists()
 

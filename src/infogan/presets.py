@@ -44,11 +44,13 @@ _AUTHORS = TrainConfig(
     lr_d=2e-4,
 )
 
+_MNIST = _AUTHORS.with_changes(preset="mnist", weight_init="pytorch", lr_d=8e-4)
+
 PRESETS: dict[str, TrainConfig] = {
-    "mnist": _AUTHORS.with_changes(preset="mnist", weight_init="pytorch", lr_d=8e-4),
-    "mnist-scaled": _AUTHORS.with_changes(
-        preset="mnist-scaled", weight_init="pytorch", lr_d=8e-4,
-        latent=LatentSpec(Noise(62, "uniform"), parse_codes("cat:10:scale=3.16,unif:2:scale=3.16")),
+    "mnist": _MNIST,
+    "mnist-scaled": _MNIST.with_changes(
+        preset="mnist-scaled",
+        latent=LatentSpec(_MNIST.latent.noise, parse_codes("cat:10:scale=3.16,unif:2:scale=3.16")),
     ),
     "mnist-authors": _AUTHORS,
     "mnist-paper": _AUTHORS.with_changes(

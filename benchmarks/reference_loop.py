@@ -9,6 +9,8 @@ DataLoader. Nothing here is used by the library.
 
 from __future__ import annotations
 
+import argparse
+import json
 import time
 
 import torch
@@ -98,3 +100,22 @@ def run_reference(images_uint8: torch.Tensor, batch_size: int = 128, steps: int 
             optimizer_g.step()
             done += 1
     return steps * batch_size / (time.perf_counter() - started)
+
+
+def main() -> None:
+    """``python benchmarks/reference_loop.py [--steps 20] [--keep-freed-memory]``: one JSON line."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--keep-freed-memory", action="store_true", help="apply infogan's malloc settings first")
+    args = parser.parse_args()
+    from infogan.allocator import freed_memory_kept, keep_freed_memory
+    from infogan.data import load_dataset
+
+    if args.keep_freed_memory:
+        keep_freed_memory()
+    images_per_s = run_reference(load_dataset("mnist", "train").images, steps=args.steps)
+    print(json.dumps({"images_per_s": images_per_s, "keeps_freed_memory": freed_memory_kept()}))
+
+
+if __name__ == "__main__":
+    main()

@@ -17,6 +17,7 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from infogan.allocator import freed_memory_kept, keep_freed_memory, minor_page_faults
 from infogan.config import TrainConfig
 from infogan.data import load_dataset, to_float_images
 from infogan.networks import get_architecture
@@ -64,8 +65,16 @@ def peak_memory_mb(device: torch.device) -> float:
     return peak_kib / 1024 if sys.platform != "darwin" else peak_kib / 2**20
 
 
-def run_benchmark(config: TrainConfig, steps: int = 20, repeats: int = 3, warmup: int = 3) -> dict:
-    """Median images/s over ``repeats`` timings of ``steps`` full training steps, and context."""
+def run_benchmark(
+    config: TrainConfig, steps: int = 20, repeats: int = 3, warmup: int = 3, keep_memory: bool = True
+) -> dict:
+    """Median images/s over ``repeats`` timings of ``steps`` full training steps, and context.
+
+    ``keep_memory`` applies ``allocator.keep_freed_memory`` first, as ``train`` does; False
+    leaves malloc as it is (unless this process already changed it) to measure the gain.
+    """
+    if keep_memory:
+        keep_freed_memory()
     device = resolve_device(config.device)
     train_set = load_dataset(config.dataset, "train", config.data_dir)
     activation = get_architecture(config.architecture).output_activation
@@ -73,7 +82,7 @@ def run_benchmark(config: TrainConfig, steps: int = 20, repeats: int = 3, warmup
     state = build_training_state(config, device, len(pool))
     for _ in range(warmup):
         _one_step(state, config, pool, activation)
-    timings = []
+    timings, faults_before = [], minor_page_faults()
     for _ in range(repeats):
         _synchronize(device)
         started = time.perf_counter()
@@ -81,6 +90,7 @@ def run_benchmark(config: TrainConfig, steps: int = 20, repeats: int = 3, warmup
             _one_step(state, config, pool, activation)
         _synchronize(device)
         timings.append((time.perf_counter() - started) / steps)
+    faults_per_step = (minor_page_faults() - faults_before) / (steps * repeats)
     seconds_per_step = statistics.median(timings)
     step_flops = flops_per_step(state, config, pool, activation)
     peak_rate = matmul_flops_per_s(device)
@@ -93,6 +103,8 @@ def run_benchmark(config: TrainConfig, steps: int = 20, repeats: int = 3, warmup
         "images_per_s_each_repeat": [config.batch_size / t for t in timings],
         "ms_per_step": 1000 * seconds_per_step,
         "peak_memory_mb": peak_memory_mb(device),
+        "keeps_freed_memory": freed_memory_kept(),
+        "minor_page_faults_per_step": faults_per_step,
         "flops_per_step": step_flops,
         "achieved_flops_per_s": step_flops / seconds_per_step,
         "matmul_flops_per_s": peak_rate,

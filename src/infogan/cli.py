@@ -95,6 +95,8 @@ def _add_bench(commands: argparse._SubParsersAction) -> None:
     bench.add_argument("--warmup", type=int, default=3, help="untimed steps first")
     bench.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.add_argument("--default-malloc", action="store_true",
+                       help="leave glibc malloc's thresholds as they are (train raises them), to measure the difference")
 
 
 def _run_bench(args: argparse.Namespace) -> None:
@@ -104,7 +106,7 @@ def _run_bench(args: argparse.Namespace) -> None:
     if args.steps < 1 or args.repeats < 1 or args.warmup < 0:
         raise InfoganError("--steps and --repeats must be positive, --warmup not negative")
     config = get_preset(args.preset).with_changes(batch_size=args.batch_size, device=args.device)
-    result = run_benchmark(config, args.steps, args.repeats, args.warmup)
+    result = run_benchmark(config, args.steps, args.repeats, args.warmup, keep_memory=not args.default_malloc)
     if args.json:
         print(json.dumps(result, indent=2))
         return
@@ -113,6 +115,8 @@ def _run_bench(args: argparse.Namespace) -> None:
     print(f"{result['flops_per_step'] / 1e9:.2f} GFLOP/step = {result['achieved_flops_per_s'] / 1e9:.1f} GFLOP/s, "
           f"{100 * result['fraction_of_matmul_peak']:.0f}% of the measured float32 matmul rate "
           f"({result['matmul_flops_per_s'] / 1e9:.1f} GFLOP/s); peak memory {result['peak_memory_mb']:.0f} MiB")
+    kept = "kept" if result["keeps_freed_memory"] else "malloc default"
+    print(f"{result['minor_page_faults_per_step']:.0f} minor page faults/step (freed memory {kept})")
 
 
 def _add_export(commands: argparse._SubParsersAction) -> None:

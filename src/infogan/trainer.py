@@ -23,6 +23,7 @@ import torch
 from tqdm import tqdm
 
 from infogan import run as run_folder
+from infogan.allocator import keep_freed_memory
 from infogan.checkpoint import (
     BEST_NAME,
     FORMAT_VERSION,
@@ -369,6 +370,7 @@ def train(
     with the resolved config and the step training starts from (the CLI prints it).
     """
     run_dir = Path(run_dir)
+    keep_freed_memory()  # malloc reuses freed blocks: no page faults for each step's buffers
     device = run_folder.resolve_device(config.device)
     train_set = load_dataset(config.dataset, "train", config.data_dir)
     test_set = load_dataset(config.dataset, "test", config.data_dir) if config.eval_every else None

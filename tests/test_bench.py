@@ -1,4 +1,5 @@
 import json
+import platform
 import subprocess
 import sys
 
@@ -20,3 +21,5 @@ def test_bench_prints_sane_json():
     assert 4.5e9 < report["flops_per_step"] < 5.6e9
     assert 0 < report["fraction_of_matmul_peak"] < 2
     assert report["peak_memory_mb"] > 50
+    assert report["keeps_freed_memory"] is (platform.libc_ver()[0] == "glibc")
+    assert report["minor_page_faults_per_step"] >= 0

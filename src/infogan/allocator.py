@@ -23,7 +23,7 @@ import resource
 M_TRIM_THRESHOLD = -1  # glibc's mallopt parameter numbers (malloc.h)
 M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD_BYTES = 256 * 2**20  # blocks below this come from the heap, not fresh mmaps
-TRIM_THRESHOLD_BYTES = 2**30  # free heap top kept before malloc gives memory back
+TRIM_THRESHOLD_BYTES = 128 * 2**20  # free heap top above this goes back to the kernel
 DISABLE_VARIABLE = "INFOGAN_KEEP_FREED_MEMORY"
 
 _applied: bool | None = None

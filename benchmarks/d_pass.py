@@ -1,13 +1,16 @@
 """A lever measured and not kept: D over real and fake in one pass, batch norm per half.
 
-    python benchmarks/d_pass.py [--rounds 15] [--steps 4]
+    python benchmarks/d_pass.py [--rounds 15] [--steps 4] [--whole-steps]
 
 Convolutions and linear layers treat every image alone, so D's real and fake halves can go
 through them as one batch of 2B (larger matrix products) while each batch-norm layer
 normalises each half with that half's own statistics: the same mathematics as the trainer's
 two separate passes. This times D's forward and backward of the D step both ways, rounds
 alternating so both see the same machine load, and prints one JSON object: median ms of
-each, the speed-up and the largest loss and gradient differences on one batch.
+each, the speed-up and the largest loss and gradient differences on one batch. With
+``--whole-steps`` it times full training steps instead (D step and G step, the G step the
+trainer's in both), with freed memory kept as ``infogan train`` keeps it, and adds the
+median of the per-round time ratios.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ import time
 import torch
 from torch import nn
 
+from infogan.allocator import keep_freed_memory
 from infogan.data import load_dataset, to_float_images
-from infogan.losses import discriminator_loss
+from infogan.losses import discriminator_loss, generator_loss
 from infogan.networks import Discriminator
 from infogan.presets import get_preset
-from infogan.trainer import build_training_state
+from infogan.trainer import TrainingState, build_training_state, train_step
 
 
 def _per_half(layers: nn.Sequential, inputs: torch.Tensor) -> torch.Tensor:
@@ -60,10 +64,52 @@ def d_step_backward(forward, discriminator, spec, real, fake, latents) -> torch.
     return loss.detach()
 
 
+def train_step_one_pass(state: TrainingState, spec, real_images: torch.Tensor, info_weight: float) -> dict:
+    """``infogan.trainer.train_step`` with the D step's two passes replaced by ``one_pass``."""
+    generator, discriminator = state.generator, state.discriminator
+    latents = spec.sample(len(real_images), state.latent_rng, real_images.device)
+    with torch.no_grad():
+        fake_images = generator(spec.generator_input(latents))
+    d_total, metrics = discriminator_loss(spec, *one_pass(discriminator, real_images, fake_images), latents)
+    state.optimizer_d.zero_grad(set_to_none=True)
+    d_total.backward()
+    state.optimizer_d.step()
+    latents = spec.sample(len(real_images), state.latent_rng, real_images.device)
+    discriminator.requires_grad_(False)
+    fake_logits, q_output = discriminator(generator(spec.generator_input(latents)))
+    g_total, _ = generator_loss(spec, fake_logits, q_output, latents, info_weight)
+    state.optimizer_g.zero_grad(set_to_none=True)
+    g_total.backward()
+    state.optimizer_g.step()
+    discriminator.requires_grad_(True)
+    state.step += 1
+    return metrics
+
+
+def time_whole_steps(state: TrainingState, spec, images: torch.Tensor, rounds: int, steps: int) -> dict:
+    """Median ms per full training step of each D-step variant, rounds alternating."""
+    variants = {"one_pass": train_step_one_pass, "two_passes": train_step}
+    timings: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(rounds):
+        for name, step in variants.items():
+            step(state, spec, to_float_images(images[state.sampler.next_indices()]), 1.0)  # untimed
+            started = time.perf_counter()
+            for _ in range(steps):
+                step(state, spec, to_float_images(images[state.sampler.next_indices()]), 1.0)
+            timings[name].append((time.perf_counter() - started) / steps)
+    ratios = [two / one for one, two in zip(timings["one_pass"], timings["two_passes"])]
+    return {
+        "whole_step_one_pass_ms": 1000 * statistics.median(timings["one_pass"]),
+        "whole_step_two_passes_ms": 1000 * statistics.median(timings["two_passes"]),
+        "whole_step_median_ratio": statistics.median(ratios),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--whole-steps", action="store_true", help="time full training steps instead")
     args = parser.parse_args()
     config = get_preset("mnist").with_changes(device="cpu")
     spec, images = config.latent, load_dataset("mnist", "train").images
@@ -76,6 +122,12 @@ def main() -> None:
     grads_one = [p.grad.clone() for p in discriminator.parameters()]
     loss_two = d_step_backward(two_passes, discriminator, spec, real, fake, latents)
     grad_gap = max((p.grad - g).abs().max().item() for p, g in zip(discriminator.parameters(), grads_one))
+    if args.whole_steps:
+        keep_freed_memory()
+        result = time_whole_steps(state, spec, images, args.rounds, args.steps)
+        print(json.dumps({**result, "loss_difference": abs(loss_one - loss_two).item(),
+                          "max_gradient_difference": grad_gap}, indent=2))
+        return
     timings = {one_pass: [], two_passes: []}
     for _ in range(args.rounds):
         for forward in timings:

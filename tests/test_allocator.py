@@ -59,3 +59,17 @@ def test_keep_freed_memory_is_idempotent():
     from infogan.allocator import keep_freed_memory
 
     assert keep_freed_memory() == keep_freed_memory()
+
+
+@glibc_only
+@pytest.mark.slow
+def test_kept_memory_changes_nothing_a_run_computes(tmp_path):
+    from run_folders import TINY_FLAGS, assert_same_run, metrics_without_time
+
+    runs = {}
+    for setting in ("1", "0"):
+        runs[setting] = tmp_path / f"keep{setting}"
+        subprocess.run([sys.executable, "-m", "infogan", "train", "--out", str(runs[setting]), "--steps", "6", *TINY_FLAGS],
+                       env={**os.environ, "INFOGAN_KEEP_FREED_MEMORY": setting}, check=True, capture_output=True)
+    assert_same_run(runs["1"], runs["0"], step=6)
+    assert metrics_without_time(runs["1"]) == metrics_without_time(runs["0"])

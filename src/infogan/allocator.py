@@ -20,7 +20,11 @@ from __future__ import annotations
 import ctypes
 import os
 import platform
-import resource
+
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None
 
 M_TRIM_THRESHOLD = -1  # glibc's mallopt parameter numbers (malloc.h)
 M_MMAP_THRESHOLD = -3
@@ -58,5 +62,5 @@ def freed_memory_kept() -> bool:
 
 
 def minor_page_faults() -> int:
-    """Minor page faults of this process so far (pages the kernel mapped without disk I/O)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    """Minor page faults of this process so far (pages the kernel mapped without disk I/O); 0 on Windows."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt if resource is not None else 0

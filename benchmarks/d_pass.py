@@ -25,10 +25,10 @@ from torch import nn
 
 from infogan.allocator import keep_freed_memory
 from infogan.data import load_dataset, to_float_images
-from infogan.losses import discriminator_loss, generator_loss
+from infogan.losses import discriminator_loss
 from infogan.networks import Discriminator
 from infogan.presets import get_preset
-from infogan.trainer import TrainingState, build_training_state, train_step
+from infogan.trainer import TrainingState, build_training_state, generator_step, train_step
 
 
 def _per_half(layers: nn.Sequential, inputs: torch.Tensor) -> torch.Tensor:
@@ -74,14 +74,7 @@ def train_step_one_pass(state: TrainingState, spec, real_images: torch.Tensor, i
     state.optimizer_d.zero_grad(set_to_none=True)
     d_total.backward()
     state.optimizer_d.step()
-    latents = spec.sample(len(real_images), state.latent_rng, real_images.device)
-    discriminator.requires_grad_(False)
-    fake_logits, q_output = discriminator(generator(spec.generator_input(latents)))
-    g_total, _ = generator_loss(spec, fake_logits, q_output, latents, info_weight)
-    state.optimizer_g.zero_grad(set_to_none=True)
-    g_total.backward()
-    state.optimizer_g.step()
-    discriminator.requires_grad_(True)
+    metrics.update(generator_step(state, spec, len(real_images), real_images.device, info_weight))
     state.step += 1
     return metrics
 

@@ -172,22 +172,27 @@ def train_step(
     d_total.backward()
     state.optimizer_d.step()
 
-    # 3. G step: fresh latents, D/Q frozen so only G's gradients are computed.
+    # 3. G step, then the step is done.
+    metrics.update(generator_step(state, spec, batch_size, device, info_weight))
+    state.step += 1
+    return metrics
+
+
+def generator_step(
+    state: TrainingState, spec: LatentSpec, batch_size: int, device: torch.device, info_weight: float
+) -> dict[str, float]:
+    """One G update on ``batch_size`` fresh latents, D/Q frozen so only G's gradients are computed."""
+    generator, discriminator = state.generator, state.discriminator
     latents = spec.sample(batch_size, state.latent_rng, device)
     discriminator.requires_grad_(False)
-    fake_images = generator(spec.generator_input(latents))
+    fake_images = generator(spec.generator_input(latents))  # (B, C, H, W)
     fake_logits, q_output = discriminator(fake_images)
     g_total, g_metrics = generator_loss(spec, fake_logits, q_output, latents, info_weight)
-
-    # 4. Update G.
     state.optimizer_g.zero_grad(set_to_none=True)
     g_total.backward()
     state.optimizer_g.step()
     discriminator.requires_grad_(True)
-
-    state.step += 1
-    metrics.update(g_metrics)
-    return metrics
+    return g_metrics
 
 
 def check_finite(metrics: dict[str, float], step: int) -> None:

@@ -1,0 +1,161 @@
+"""A lever measured and not kept: computing the wide-output FC products transposed.
+
+    python benchmarks/gemm_orientation.py [--rounds 20] [--steps 4]
+
+Two of the MNIST networks' FC products have a short, wide output: G's 1024 -> 6272 layer
+forward, x (128, 1024) @ W^T, and the input gradient of D's 6272 -> 1024 layer,
+g (128, 1024) @ W (1024, 6272). On this CPU they run slower per FLOP than the products with
+a long reduction (128 x 6272 @ 6272 x 1024). The same product can be computed as
+(W @ x^T)^T, the BLAS then seeing a tall output, and copied back to row-major; MKL's
+reduction order does not change, so the result is bit-identical.
+
+Prints one JSON object: for each product, median wall and process-CPU ms both ways
+(rounds alternating), whether the results are bit-identical, and then the same for whole
+training steps with a Linear that computes wide outputs transposed (forward and input
+gradient), against the trainer's own, with the median of the per-round time ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from infogan.allocator import keep_freed_memory
+from infogan.bench import _one_step
+from infogan.data import load_dataset
+from infogan.networks import get_architecture
+from infogan.presets import get_preset
+from infogan.trainer import build_training_state
+
+
+def _wide(rows: int, inner: int, columns: int) -> bool:
+    """Whether a (rows x inner) @ (inner x columns) product has a short, wide output."""
+    return columns > inner and columns >= 4 * rows
+
+
+def _product(left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
+    """left @ right, computed as (right^T @ left^T)^T when the output is short and wide."""
+    if _wide(left.shape[0], left.shape[1], right.shape[1]):
+        return (right.t() @ left.t()).t().contiguous()
+    return left @ right
+
+
+class _OrientedLinear(torch.autograd.Function):
+    """F.linear with the forward and input-gradient products oriented by ``_product``."""
+
+    @staticmethod
+    def forward(ctx, inputs: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(inputs, weight)
+        if _wide(inputs.shape[0], inputs.shape[1], weight.shape[0]):
+            return torch.addmm(bias.unsqueeze(1), weight, inputs.t()).t().contiguous()
+        return torch.addmm(bias, inputs, weight.t())
+
+    @staticmethod
+    def backward(ctx, grad_output: torch.Tensor):
+        inputs, weight = ctx.saved_tensors
+        grad_inputs = _product(grad_output, weight) if ctx.needs_input_grad[0] else None
+        grad_weight = grad_output.t() @ inputs if ctx.needs_input_grad[1] else None
+        grad_bias = grad_output.sum(0) if ctx.needs_input_grad[2] else None
+        return grad_inputs, grad_weight, grad_bias
+
+
+def _oriented_forward(self: nn.Linear, inputs: torch.Tensor) -> torch.Tensor:
+    return _OrientedLinear.apply(inputs, self.weight, self.bias)
+
+
+def _timed(function: Callable[[], object]) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    function()
+    return (time.perf_counter() - wall) * 1e3, (time.process_time() - cpu) * 1e3
+
+
+def products(rounds: int) -> dict:
+    """The two wide products, row-major and transposed, rounds alternating."""
+    torch.manual_seed(0)
+    cases = {
+        "G forward 128x1024 @ 1024x6272": (torch.randn(128, 1024), torch.randn(6272, 1024).t()),
+        "D input gradient 128x1024 @ 1024x6272": (torch.randn(128, 1024), torch.randn(1024, 6272)),
+    }
+    report = {}
+    for name, (left, right) in cases.items():
+        plain, oriented = (lambda: left @ right), (lambda: _product(left, right))
+        times: dict[str, list[tuple[float, float]]] = {"row_major": [], "transposed": []}
+        for _ in range(3):
+            plain(), oriented()
+        for _ in range(rounds):
+            times["row_major"].append(_timed(plain))
+            times["transposed"].append(_timed(oriented))
+        report[name] = {
+            **{f"{way}_wall_ms": statistics.median(t[0] for t in ts) for way, ts in times.items()},
+            **{f"{way}_cpu_ms": statistics.median(t[1] for t in ts) for way, ts in times.items()},
+            "bit_identical": bool(torch.equal(plain(), oriented())),
+        }
+    return report
+
+
+def whole_steps(rounds: int, steps: int) -> dict:
+    """Full training steps with the trainer's Linear and the oriented one, alternating."""
+    keep_freed_memory()
+    config = get_preset("mnist").with_changes(device="cpu")
+    images = load_dataset("mnist", "train").images
+    state = build_training_state(config, torch.device("cpu"), len(images))
+    activation = get_architecture(config.architecture).output_activation
+    original = nn.Linear.forward
+    times: dict[str, list[float]] = {"trainer": [], "oriented": []}
+    try:
+        for index in range(rounds):
+            for way in ("trainer", "oriented") if index % 2 else ("oriented", "trainer"):
+                nn.Linear.forward = original if way == "trainer" else _oriented_forward
+                _one_step(state, config, images, activation)  # warm-up after switching
+                started = time.perf_counter()
+                for _ in range(steps):
+                    _one_step(state, config, images, activation)
+                times[way].append((time.perf_counter() - started) / steps * 1e3)
+    finally:
+        nn.Linear.forward = original
+    ratios = [trainer / oriented for trainer, oriented in zip(times["trainer"], times["oriented"])]
+    return {
+        "trainer_ms_per_step": statistics.median(times["trainer"]),
+        "oriented_ms_per_step": statistics.median(times["oriented"]),
+        "median_ratio": statistics.median(ratios),
+        "ratios": sorted(round(ratio, 3) for ratio in ratios),
+    }
+
+
+def same_step_results() -> bool:
+    """Whether one Linear's output and gradients are bit-identical both ways (G's wide layer)."""
+    torch.manual_seed(0)
+    layer = nn.Linear(1024, 6272)
+    inputs = torch.randn(128, 1024, requires_grad=True)
+    grad = torch.randn(128, 6272)
+    results = []
+    for forward in (lambda x: F.linear(x, layer.weight, layer.bias), lambda x: _oriented_forward(layer, x)):
+        inputs.grad, layer.weight.grad, layer.bias.grad = None, None, None
+        output = forward(inputs)
+        output.backward(grad)
+        results.append((output.detach(), inputs.grad.clone(), layer.weight.grad.clone(), layer.bias.grad.clone()))
+    return all(torch.equal(a, b) for a, b in zip(*results))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=4)
+    args = parser.parse_args()
+    report = {
+        "products": products(args.rounds),
+        "linear_bit_identical": same_step_results(),
+        "whole_steps": whole_steps(args.rounds, args.steps),
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

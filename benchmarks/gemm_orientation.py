@@ -1,4 +1,4 @@
-"""A lever measured and not kept: computing the wide-output FC products transposed.
+"""A lever measured and kept: the wide-output FC products computed transposed (``infogan.linear``).
 
     python benchmarks/gemm_orientation.py [--rounds 20] [--steps 4]
 
@@ -10,9 +10,10 @@ a long reduction (128 x 6272 @ 6272 x 1024). The same product can be computed as
 reduction order does not change, so the result is bit-identical.
 
 Prints one JSON object: for each product, median wall and process-CPU ms both ways
-(rounds alternating), whether the results are bit-identical, and then the same for whole
-training steps with a Linear that computes wide outputs transposed (forward and input
-gradient), against the trainer's own, with the median of the per-round time ratios.
+(rounds alternating) and whether the results are bit-identical; whether a whole layer's
+output and gradients are; then whole training steps with ``infogan.linear.Linear`` as it
+is against the same layers computing every product as nn.Linear does, rounds alternating,
+with the median of the per-round time ratios.
 """
 
 from __future__ import annotations
@@ -25,49 +26,14 @@ from collections.abc import Callable
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from infogan.allocator import keep_freed_memory
 from infogan.bench import _one_step
 from infogan.data import load_dataset
+from infogan.linear import Linear, oriented_product
 from infogan.networks import get_architecture
 from infogan.presets import get_preset
 from infogan.trainer import build_training_state
-
-
-def _wide(rows: int, inner: int, columns: int) -> bool:
-    """Whether a (rows x inner) @ (inner x columns) product has a short, wide output."""
-    return columns > inner and columns >= 4 * rows
-
-
-def _product(left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
-    """left @ right, computed as (right^T @ left^T)^T when the output is short and wide."""
-    if _wide(left.shape[0], left.shape[1], right.shape[1]):
-        return (right.t() @ left.t()).t().contiguous()
-    return left @ right
-
-
-class _OrientedLinear(torch.autograd.Function):
-    """F.linear with the forward and input-gradient products oriented by ``_product``."""
-
-    @staticmethod
-    def forward(ctx, inputs: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-        ctx.save_for_backward(inputs, weight)
-        if _wide(inputs.shape[0], inputs.shape[1], weight.shape[0]):
-            return torch.addmm(bias.unsqueeze(1), weight, inputs.t()).t().contiguous()
-        return torch.addmm(bias, inputs, weight.t())
-
-    @staticmethod
-    def backward(ctx, grad_output: torch.Tensor):
-        inputs, weight = ctx.saved_tensors
-        grad_inputs = _product(grad_output, weight) if ctx.needs_input_grad[0] else None
-        grad_weight = grad_output.t() @ inputs if ctx.needs_input_grad[1] else None
-        grad_bias = grad_output.sum(0) if ctx.needs_input_grad[2] else None
-        return grad_inputs, grad_weight, grad_bias
-
-
-def _oriented_forward(self: nn.Linear, inputs: torch.Tensor) -> torch.Tensor:
-    return _OrientedLinear.apply(inputs, self.weight, self.bias)
 
 
 def _timed(function: Callable[[], object]) -> tuple[float, float]:
@@ -85,7 +51,7 @@ def products(rounds: int) -> dict:
     }
     report = {}
     for name, (left, right) in cases.items():
-        plain, oriented = (lambda: left @ right), (lambda: _product(left, right))
+        plain, oriented = (lambda: left @ right), (lambda: oriented_product(left, right))
         times: dict[str, list[tuple[float, float]]] = {"row_major": [], "transposed": []}
         for _ in range(3):
             plain(), oriented()
@@ -101,28 +67,28 @@ def products(rounds: int) -> dict:
 
 
 def whole_steps(rounds: int, steps: int) -> dict:
-    """Full training steps with the trainer's Linear and the oriented one, alternating."""
+    """Full training steps with ``Linear`` oriented and as plain nn.Linear, alternating."""
     keep_freed_memory()
     config = get_preset("mnist").with_changes(device="cpu")
     images = load_dataset("mnist", "train").images
     state = build_training_state(config, torch.device("cpu"), len(images))
     activation = get_architecture(config.architecture).output_activation
-    original = nn.Linear.forward
-    times: dict[str, list[float]] = {"trainer": [], "oriented": []}
+    oriented_forward = Linear.forward
+    times: dict[str, list[float]] = {"plain": [], "oriented": []}
     try:
         for index in range(rounds):
-            for way in ("trainer", "oriented") if index % 2 else ("oriented", "trainer"):
-                nn.Linear.forward = original if way == "trainer" else _oriented_forward
+            for way in ("plain", "oriented") if index % 2 else ("oriented", "plain"):
+                Linear.forward = nn.Linear.forward if way == "plain" else oriented_forward
                 _one_step(state, config, images, activation)  # warm-up after switching
                 started = time.perf_counter()
                 for _ in range(steps):
                     _one_step(state, config, images, activation)
                 times[way].append((time.perf_counter() - started) / steps * 1e3)
     finally:
-        nn.Linear.forward = original
-    ratios = [trainer / oriented for trainer, oriented in zip(times["trainer"], times["oriented"])]
+        Linear.forward = oriented_forward
+    ratios = [plain / oriented for plain, oriented in zip(times["plain"], times["oriented"])]
     return {
-        "trainer_ms_per_step": statistics.median(times["trainer"]),
+        "plain_ms_per_step": statistics.median(times["plain"]),
         "oriented_ms_per_step": statistics.median(times["oriented"]),
         "median_ratio": statistics.median(ratios),
         "ratios": sorted(round(ratio, 3) for ratio in ratios),
@@ -132,11 +98,11 @@ def whole_steps(rounds: int, steps: int) -> dict:
 def same_step_results() -> bool:
     """Whether one Linear's output and gradients are bit-identical both ways (G's wide layer)."""
     torch.manual_seed(0)
-    layer = nn.Linear(1024, 6272)
+    layer = Linear(1024, 6272)
     inputs = torch.randn(128, 1024, requires_grad=True)
     grad = torch.randn(128, 6272)
     results = []
-    for forward in (lambda x: F.linear(x, layer.weight, layer.bias), lambda x: _oriented_forward(layer, x)):
+    for forward in (lambda x: nn.Linear.forward(layer, x), layer):
         inputs.grad, layer.weight.grad, layer.bias.grad = None, None, None
         output = forward(inputs)
         output.backward(grad)

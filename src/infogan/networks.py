@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from infogan.errors import InfoganError
+from infogan.linear import Linear
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,10 @@ class Generator(nn.Module):
         layers: list[nn.Module] = []
         width = input_size
         if arch.generator_fc:
-            layers += [nn.Linear(input_size, arch.generator_fc), nn.BatchNorm1d(arch.generator_fc), nn.ReLU()]
+            layers += [Linear(input_size, arch.generator_fc), nn.BatchNorm1d(arch.generator_fc), nn.ReLU()]
             width = arch.generator_fc
         flat = start_channels * start_side * start_side
-        layers += [nn.Linear(width, flat), nn.BatchNorm1d(flat), nn.ReLU()]
+        layers += [Linear(width, flat), nn.BatchNorm1d(flat), nn.ReLU()]
         self.fully_connected = nn.Sequential(*layers)
         convs: list[nn.Module] = []
         channels = start_channels
@@ -115,7 +116,7 @@ class DiscriminatorBody(nn.Module):
             channels, side = layer.channels, _conv_side(side, layer)
         self.convs = nn.Sequential(*layers)  # MNIST: (B, 1, 28, 28) -> (B, 128, 7, 7)
         self.fully_connected = nn.Sequential(
-            nn.Linear(channels * side * side, arch.body_fc), nn.BatchNorm1d(arch.body_fc), nn.LeakyReLU(leaky_slope)
+            Linear(channels * side * side, arch.body_fc), nn.BatchNorm1d(arch.body_fc), nn.LeakyReLU(leaky_slope)
         )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
@@ -132,12 +133,12 @@ class Discriminator(nn.Module):
     def __init__(self, arch: Architecture, q_output_size: int, leaky_slope: float):
         super().__init__()
         self.body = DiscriminatorBody(arch, leaky_slope)
-        self.d_head = nn.Linear(arch.body_fc, 1)
+        self.d_head = Linear(arch.body_fc, 1)
         hidden = arch.q_hidden or arch.body_fc
         q_layers: list[nn.Module] = []
         if arch.q_hidden:
-            q_layers += [nn.Linear(arch.body_fc, hidden), nn.BatchNorm1d(hidden), nn.LeakyReLU(leaky_slope)]
-        q_layers.append(nn.Linear(hidden, max(q_output_size, 1)))
+            q_layers += [Linear(arch.body_fc, hidden), nn.BatchNorm1d(hidden), nn.LeakyReLU(leaky_slope)]
+        q_layers.append(Linear(hidden, max(q_output_size, 1)))
         self.q_head = nn.Sequential(*q_layers)
 
     def forward(self, images: torch.Tensor, detach_q: bool = False) -> tuple[torch.Tensor, torch.Tensor]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from infogan.checkpoint import list_checkpoints
 from infogan.evaluate.attributes import measure_continuous_codes
-from infogan.run import load_run
+from infogan.run import load_run, read_config
 
 SLANT_TARGET, WIDTH_TARGET = 0.9, 0.8
 
@@ -34,7 +34,8 @@ def rows_for(run_dir: Path, draws: int) -> list[str]:
         run = load_run(run_dir, checkpoint=checkpoint)
         codes = measure_continuous_codes(run, draws=draws)
         cells = [f"{row['slant_rho']:+.2f} / {row['width_rho']:+.2f} ({row['controls']})" for row in codes.values()]
-        rows.append(f"| {run_dir.name} | {run.step} | " + " | ".join(cells) + f" | {'yes' if meets_pair(codes) else 'no'} |")
+        met = "yes" if meets_pair(codes) else "no"
+        rows.append(f"| {run_dir.name} | {run.step} | " + " | ".join(cells) + f" | {met} |")
     return rows
 
 
@@ -43,8 +44,7 @@ def main() -> None:
     parser.add_argument("run_dirs", nargs="+", type=Path)
     parser.add_argument("--draws", type=int, default=200)
     args = parser.parse_args()
-    first = load_run(args.run_dirs[0])
-    names = [code.name for code in first.spec.continuous]
+    names = [code.name for code in read_config(args.run_dirs[0]).latent.continuous]
     print("| run | step | " + " | ".join(f"{name}: slant / width rho" for name in names) + " | pair met |")
     print("|---" * (len(names) + 3) + "|")
     for run_dir in args.run_dirs:

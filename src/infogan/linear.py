@@ -2,13 +2,13 @@
 
 Two of the MNIST networks' FC products have an output of 128 rows (the batch) and 6272
 columns: G's 1024 -> 6272 layer forward, x (B, 1024) @ W^T, and the input gradient of D's
-6272 -> 1024 layer, g (B, 1024) @ W (1024, 6272). The CPU BLAS runs such a product 1.2x
-faster as (W @ x^T)^T, the output then tall and narrow, copied back to row-major
-(``benchmarks/gemm_orientation.py``). Its reduction order is the same, so the result is
-bit-identical to nn.Linear's (``tests/test_linear.py``; measured for 12 or more rows, on one
+6272 -> 1024 layer, g (B, 1024) @ W (1024, 6272). Computed as (W @ x^T)^T, the output then
+tall and narrow, copied back to row-major, they make a whole training step 1.026x faster
+(``benchmarks/gemm_orientation.py``, quiet CPU). MKL's reduction order is the same, so the
+result is bit-identical to nn.Linear's (``tests/test_linear.py``; exact from 12 rows, on one
 thread and on two; with fewer rows MKL takes other kernels that round differently, so
-those stay as they are); everything else (weight and bias gradients, every other shape,
-every CUDA product) is computed exactly as nn.Linear does.
+those, below ``MIN_ROWS``, stay as they are). Layers with no wide product, and every CUDA
+product, are plain F.linear; weight and bias gradients are computed as nn.Linear does.
 The parameters and state dict are nn.Linear's.
 """
 
@@ -59,9 +59,12 @@ class _OrientedLinearFunction(torch.autograd.Function):
 
 
 class Linear(nn.Linear):
-    """nn.Linear; on the CPU, 2-D inputs go through the oriented products above."""
+    """nn.Linear; on the CPU, a 2-D batch whose forward or input-gradient product is wide
+    goes through the oriented products above, everything else through F.linear."""
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        if inputs.device.type != "cpu" or inputs.dim() != 2:
-            return F.linear(inputs, self.weight, self.bias)
-        return _OrientedLinearFunction.apply(inputs, self.weight, self.bias)
+        if inputs.device.type == "cpu" and inputs.dim() == 2:
+            rows = inputs.shape[0]
+            if is_wide(rows, self.in_features, self.out_features) or is_wide(rows, self.out_features, self.in_features):
+                return _OrientedLinearFunction.apply(inputs, self.weight, self.bias)
+        return F.linear(inputs, self.weight, self.bias)

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from infogan.errors import InfoganError
+from infogan.conv import ConvTranspose2d
 from infogan.linear import Linear
 
 
@@ -88,11 +89,11 @@ class Generator(nn.Module):
         convs: list[nn.Module] = []
         channels = start_channels
         for layer in arch.generator_convs:
-            convs.append(nn.ConvTranspose2d(channels, layer.channels, 4, layer.stride, _padding(layer)))
+            convs.append(ConvTranspose2d(channels, layer.channels, 4, layer.stride, _padding(layer)))
             convs += [nn.BatchNorm2d(layer.channels)] if layer.batch_norm else []
             convs.append(nn.ReLU())
             channels = layer.channels
-        convs.append(nn.ConvTranspose2d(channels, arch.image_channels, 4, 2, 1))
+        convs.append(ConvTranspose2d(channels, arch.image_channels, 4, 2, 1))
         convs.append(nn.Sigmoid() if arch.output_activation == "sigmoid" else nn.Tanh())
         self.upsample = nn.Sequential(*convs)
 

@@ -23,15 +23,11 @@ import time
 import torch
 from torch import nn
 
-from infogan.allocator import keep_freed_memory
-from infogan.bench import _one_step
+from alternating import whole_steps
 from infogan.conv import ConvTranspose2d
-from infogan.data import load_dataset
-from infogan.networks import get_architecture
-from infogan.presets import get_preset
-from infogan.trainer import build_training_state
 
 # G's two MNIST layers: (in channels, out channels, input side).
+OUR_FORWARD = ConvTranspose2d.forward
 G_LAYERS = {"G 128 -> 64, 7x7 -> 14x14": (128, 64, 7), "G 64 -> 1, 14x14 -> 28x28": (64, 1, 14)}
 
 
@@ -67,34 +63,8 @@ def layers(rounds: int) -> dict:
     return report
 
 
-def whole_steps(rounds: int, steps: int) -> dict:
-    """Full training steps with ``ConvTranspose2d`` as it is and with nn's forward, alternating."""
-    keep_freed_memory()
-    config = get_preset("mnist").with_changes(device="cpu")
-    images = load_dataset("mnist", "train").images
-    state = build_training_state(config, torch.device("cpu"), len(images))
-    activation = get_architecture(config.architecture).output_activation
-    our_forward = ConvTranspose2d.forward
-    times: dict[str, list[float]] = {"plain": [], "ours": []}
-    try:
-        for index in range(rounds):
-            for way in ("plain", "ours") if index % 2 else ("ours", "plain"):
-                ConvTranspose2d.forward = nn.ConvTranspose2d.forward if way == "plain" else our_forward
-                _one_step(state, config, images, activation)  # warm-up after switching
-                started = time.perf_counter()
-                for _ in range(steps):
-                    _one_step(state, config, images, activation)
-                times[way].append((time.perf_counter() - started) / steps * 1e3)
-    finally:
-        ConvTranspose2d.forward = our_forward
-    ratios = [plain / ours for plain, ours in zip(times["plain"], times["ours"])]
-    return {
-        "plain_ms_per_step": statistics.median(times["plain"]),
-        "ours_ms_per_step": statistics.median(times["ours"]),
-        "median_ratio": statistics.median(ratios),
-        "rounds_faster": sum(ratio > 1 for ratio in ratios),
-        "ratios": sorted(round(ratio, 3) for ratio in ratios),
-    }
+def _switch(_state, way: str) -> None:
+    ConvTranspose2d.forward = nn.ConvTranspose2d.forward if way == "plain" else OUR_FORWARD
 
 
 def main() -> None:
@@ -102,7 +72,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--steps", type=int, default=4)
     args = parser.parse_args()
-    print(json.dumps({"layers": layers(args.rounds), "whole_steps": whole_steps(args.rounds, args.steps)}, indent=2))
+    print(json.dumps({"layers": layers(args.rounds), "whole_steps": whole_steps(_switch, args.rounds, args.steps)}, indent=2))
 
 
 if __name__ == "__main__":

@@ -27,13 +27,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from infogan.allocator import keep_freed_memory
-from infogan.bench import _one_step
-from infogan.data import load_dataset
+from alternating import whole_steps
 from infogan.linear import Linear, oriented_product
-from infogan.networks import get_architecture
-from infogan.presets import get_preset
-from infogan.trainer import build_training_state
 
 
 def _timed(function: Callable[[], object]) -> tuple[float, float]:
@@ -66,33 +61,11 @@ def products(rounds: int) -> dict:
     return report
 
 
-def whole_steps(rounds: int, steps: int) -> dict:
-    """Full training steps with ``Linear`` oriented and as plain nn.Linear, alternating."""
-    keep_freed_memory()
-    config = get_preset("mnist").with_changes(device="cpu")
-    images = load_dataset("mnist", "train").images
-    state = build_training_state(config, torch.device("cpu"), len(images))
-    activation = get_architecture(config.architecture).output_activation
-    oriented_forward = Linear.forward
-    times: dict[str, list[float]] = {"plain": [], "oriented": []}
-    try:
-        for index in range(rounds):
-            for way in ("plain", "oriented") if index % 2 else ("oriented", "plain"):
-                Linear.forward = nn.Linear.forward if way == "plain" else oriented_forward
-                _one_step(state, config, images, activation)  # warm-up after switching
-                started = time.perf_counter()
-                for _ in range(steps):
-                    _one_step(state, config, images, activation)
-                times[way].append((time.perf_counter() - started) / steps * 1e3)
-    finally:
-        Linear.forward = oriented_forward
-    ratios = [plain / oriented for plain, oriented in zip(times["plain"], times["oriented"])]
-    return {
-        "plain_ms_per_step": statistics.median(times["plain"]),
-        "oriented_ms_per_step": statistics.median(times["oriented"]),
-        "median_ratio": statistics.median(ratios),
-        "ratios": sorted(round(ratio, 3) for ratio in ratios),
-    }
+ORIENTED_FORWARD = Linear.forward
+
+
+def _switch(_state, way: str) -> None:
+    Linear.forward = nn.Linear.forward if way == "plain" else ORIENTED_FORWARD
 
 
 def same_step_results() -> bool:
@@ -118,7 +91,7 @@ def main() -> None:
     report = {
         "products": products(args.rounds),
         "linear_bit_identical": same_step_results(),
-        "whole_steps": whole_steps(args.rounds, args.steps),
+        "whole_steps": whole_steps(_switch, args.rounds, args.steps),
     }
     print(json.dumps(report, indent=2))
 

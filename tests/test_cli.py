@@ -51,6 +51,13 @@ def test_train_evaluate_traverse_sample_resume(tmp_path):
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records if r["kind"] == "train"] == [2, 4, 6]
+    result = infogan("train", "--steps", "8", "--out", run_dir, "--resume", "--reuse-fakes", *tiny)
+    assert result.returncode == 2 and "--reuse-fakes cannot change when resuming" in result.stderr
+
+    reused_dir = tmp_path / "reused"
+    result = infogan("train", "--steps", "2", "--reuse-fakes", "--out", reused_dir, *tiny)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((reused_dir / "config.json").read_text())["reuse_fakes"] is True
 
 
 @pytest.mark.parametrize(

@@ -124,3 +124,56 @@ def test_lr_q_gives_q_head_its_own_adam_step(tiny_config, real_batch):
     q_move, body_move, groups = largest_moves(tiny_config.with_changes(lr_d=1e-3, lr_q=None))
     assert groups == 1
     assert q_move == pytest.approx(1e-3, rel=1e-3)
+
+
+class _RepeatingSpec:
+    """A latent spec whose every second draw repeats the first: the default step's G update
+    then sees the D update's latents, which is what ``reuse_fakes`` claims to compute."""
+
+    def __init__(self, spec):
+        self.spec, self.pending = spec, None
+
+    def __getattr__(self, name):
+        return getattr(self.spec, name)
+
+    def sample(self, *args):
+        if self.pending is None:
+            self.pending = self.spec.sample(*args)
+            return self.pending
+        latents, self.pending = self.pending, None
+        return latents
+
+
+def _generator_forwards(state) -> list[int]:
+    calls = []
+    state.generator.register_forward_hook(lambda *_: calls.append(1))
+    return calls
+
+
+def test_reuse_fakes_is_the_default_step_with_the_d_steps_latents(tiny_config, real_batch):
+    reused = build_training_state(tiny_config, torch.device("cpu"), 100)
+    fresh = copy.deepcopy(reused)
+    reused_calls, fresh_calls = _generator_forwards(reused), _generator_forwards(fresh)
+    reused_metrics = train_step(reused, tiny_config.latent, real_batch, 1.0, reuse_fakes=True)
+    fresh_metrics = train_step(fresh, _RepeatingSpec(tiny_config.latent), real_batch, 1.0)
+    assert (len(reused_calls), len(fresh_calls)) == (1, 2)  # the G forward it saves
+    assert reused_metrics.keys() == fresh_metrics.keys()
+    for name, value in reused_metrics.items():
+        assert value == pytest.approx(fresh_metrics[name], rel=1e-5, abs=1e-6), name
+    for ours, theirs in zip(reused.generator.parameters(), fresh.generator.parameters()):
+        torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-6)
+    for ours, theirs in zip(reused.discriminator.parameters(), fresh.discriminator.parameters()):
+        torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_reuse_fakes_runs_from_the_config_and_must_be_a_bool(tiny_config, tmp_path):
+    from infogan.errors import InfoganError
+
+    with pytest.raises(InfoganError, match="reuse-fakes"):
+        tiny_config.with_changes(reuse_fakes="yes")
+    config = tiny_config.with_changes(steps=2, log_every=1, reuse_fakes=True)
+    train(config, tmp_path / "reused", progress=False)
+    train(config.with_changes(reuse_fakes=False), tmp_path / "fresh", progress=False)
+    reused, fresh = read_metrics(tmp_path / "reused"), read_metrics(tmp_path / "fresh")
+    # Step 1's D update is the same either way; its G update sees other latents.
+    assert reused[0]["loss/d"] == fresh[0]["loss/d"] and reused[0]["loss/g"] != fresh[0]["loss/g"]

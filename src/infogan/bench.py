@@ -47,7 +47,8 @@ def matmul_flops_per_s(device: torch.device, size: int = 2048, repeats: int = 10
 
 def _one_step(state: TrainingState, config: TrainConfig, pool: torch.Tensor, activation: str) -> None:
     indices = state.sampler.next_indices().to(pool.device)
-    train_step(state, config.latent, to_float_images(pool[indices], activation), info_weight=1.0)
+    images = to_float_images(pool[indices], activation)
+    train_step(state, config.latent, images, info_weight=1.0, reuse_fakes=config.reuse_fakes)
 
 
 def flops_per_step(state: TrainingState, config: TrainConfig, pool: torch.Tensor, activation: str) -> int:

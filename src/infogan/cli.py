@@ -45,6 +45,8 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--init", dest="weight_init", choices=("normal", "pytorch"),
                        help="weight initialisation: normal = N(0, 0.02) as in the authors' code, "
                             "pytorch = PyTorch's layer defaults (default: the preset's; mnist: pytorch)")
+    train.add_argument("--reuse-fakes", action="store_const", const=True,
+                       help="G step back-propagates through the D step's fakes (same latents; ~1.1x faster)")
     train.add_argument("--data-dir", help="folder with the dataset's files (default: bundled MNIST)")
     for name in ("log-every", "eval-every", "image-every", "checkpoint-every", "keep-checkpoints"):
         train.add_argument(f"--{name}", type=int)
@@ -95,6 +97,7 @@ def _add_bench(commands: argparse._SubParsersAction) -> None:
     bench.add_argument("--warmup", type=int, default=3, help="untimed steps first")
     bench.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.add_argument("--reuse-fakes", action="store_true", help="time steps as `train --reuse-fakes` takes them")
     bench.add_argument("--default-malloc", action="store_true",
                        help="leave glibc malloc's thresholds as they are (train raises them), to measure the difference")
 
@@ -105,7 +108,9 @@ def _run_bench(args: argparse.Namespace) -> None:
 
     if args.steps < 1 or args.repeats < 1 or args.warmup < 0:
         raise InfoganError("--steps and --repeats must be positive, --warmup not negative")
-    config = get_preset(args.preset).with_changes(batch_size=args.batch_size, device=args.device)
+    config = get_preset(args.preset).with_changes(
+        batch_size=args.batch_size, device=args.device, reuse_fakes=args.reuse_fakes
+    )
     result = run_benchmark(config, args.steps, args.repeats, args.warmup, keep_memory=not args.default_malloc)
     if args.json:
         print(json.dumps(result, indent=2))
@@ -233,7 +238,7 @@ def _train_config(args: argparse.Namespace, base):
         name: getattr(args, name)
         for name in ("batch_size", "seed", "device", "mode", "lr_d", "lr_g", "lr_q", "weight_init", "data_dir", "steps",
                      "log_every", "eval_every", "image_every", "checkpoint_every", "keep_checkpoints", "on_divergence",
-                     "fast_start_steps", "fast_start_lr_g", "fast_start_lr_q")
+                     "fast_start_steps", "fast_start_lr_g", "fast_start_lr_q", "reuse_fakes")
         if getattr(args, name) is not None
     }
     config = base.with_changes(**changes)

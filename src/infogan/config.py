@@ -36,6 +36,9 @@ class TrainConfig:
     usual rate), then drops to ``lr_g`` and ``lr_q`` for the rest of the run: codes become
     informative sooner (the paper's Figure 1) without keeping the fast rates that, run
     throughout, split digits by style (README).
+    ``reuse_fakes`` True makes the G update back-propagate through the D update's fakes
+    (one G forward per step, the same latents for both updates, as most public
+    implementations do) instead of drawing fresh latents as the authors' code does.
     """
 
     preset: str = "mnist"
@@ -64,6 +67,7 @@ class TrainConfig:
     fast_start_steps: int = 0
     fast_start_lr_g: float | None = None
     fast_start_lr_q: float | None = None
+    reuse_fakes: bool = False
 
     def __post_init__(self) -> None:
         positive = ("steps", "batch_size", "log_every", "image_every", "checkpoint_every", "keep_checkpoints")
@@ -84,6 +88,8 @@ class TrainConfig:
                 raise InfoganError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
         if not isinstance(self.fast_start_steps, int) or isinstance(self.fast_start_steps, bool) or self.fast_start_steps < 0:
             raise InfoganError(f"fast-start must be >= 0 steps (0 turns it off), got {self.fast_start_steps!r}")
+        if not isinstance(self.reuse_fakes, bool):
+            raise InfoganError(f"reuse-fakes must be true or false, got {self.reuse_fakes!r}")
         if not 0 <= self.leaky_slope < 1:
             raise InfoganError(f"leaky-slope must be in [0, 1), got {self.leaky_slope!r}")
         if self.weight_init not in ("normal", "pytorch"):

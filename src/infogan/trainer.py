@@ -39,7 +39,7 @@ from infogan.data import EpochSampler, LabelledImages, load_dataset, to_float_im
 from infogan.errors import CheckpointError, DataError, DivergenceError
 from infogan.evaluate.clustering import clustering_scores
 from infogan.evaluate.invariance import invariance_per_code
-from infogan.latent import LatentSpec
+from infogan.latent import LatentBatch, LatentSpec
 from infogan.losses import discriminator_loss, generator_loss
 from infogan.networks import Discriminator, Generator, get_architecture
 from infogan.optim import load_optimizer_state, make_adam
@@ -147,12 +147,16 @@ def build_training_state(config: TrainConfig, device: torch.device, dataset_size
 
 
 def train_step(
-    state: TrainingState, spec: LatentSpec, real_images: torch.Tensor, info_weight: float
+    state: TrainingState, spec: LatentSpec, real_images: torch.Tensor, info_weight: float, reuse_fakes: bool = False
 ) -> dict[str, float]:
     """One D update then one G update on a batch of float images (B, C, H, W).
 
     ``info_weight`` 1 is InfoGAN (each code's own lambda applies inside); 0 is the plain
     GAN baseline, where Q learns on detached body features and G ignores it.
+    ``reuse_fakes`` False draws fresh latents for the G update, as the authors' code does;
+    True back-propagates the G update through the D update's fakes (one G forward per step,
+    the same latents for both updates, as the PyTorch DCGAN example and most public
+    InfoGAN implementations do): about 1.1x faster, a different sampling (README, Performance).
     """
     generator, discriminator = state.generator, state.discriminator
     batch_size, device = real_images.shape[0], real_images.device
@@ -160,10 +164,10 @@ def train_step(
 
     # 1. D step: fakes from fresh latents, no gradient into G.
     latents = spec.sample(batch_size, state.latent_rng, device)
-    with torch.no_grad():
+    with torch.set_grad_enabled(reuse_fakes):  # G's graph is kept only if the G step reuses it
         fake_images = generator(spec.generator_input(latents))  # (B, C, H, W)
     real_logits, _ = discriminator(real_images)  # separate passes: BN statistics per pass
-    fake_logits, q_output = discriminator(fake_images, detach_q=plain)
+    fake_logits, q_output = discriminator(fake_images.detach(), detach_q=plain)
     # In the plain baseline Q still learns (on detached features) so L_I can be measured.
     d_total, metrics = discriminator_loss(spec, real_logits, fake_logits, q_output, latents, info_weight=1.0)
 
@@ -173,7 +177,10 @@ def train_step(
     state.optimizer_d.step()
 
     # 3. G step, then the step is done.
-    metrics.update(generator_step(state, spec, batch_size, device, info_weight))
+    if reuse_fakes:
+        metrics.update(generator_update(state, spec, latents, fake_images, info_weight))
+    else:
+        metrics.update(generator_step(state, spec, batch_size, device, info_weight))
     state.step += 1
     return metrics
 
@@ -181,11 +188,19 @@ def train_step(
 def generator_step(
     state: TrainingState, spec: LatentSpec, batch_size: int, device: torch.device, info_weight: float
 ) -> dict[str, float]:
-    """One G update on ``batch_size`` fresh latents, D/Q frozen so only G's gradients are computed."""
-    generator, discriminator = state.generator, state.discriminator
+    """One G update on ``batch_size`` fresh latents."""
     latents = spec.sample(batch_size, state.latent_rng, device)
+    fake_images = state.generator(spec.generator_input(latents))  # (B, C, H, W)
+    return generator_update(state, spec, latents, fake_images, info_weight)
+
+
+def generator_update(
+    state: TrainingState, spec: LatentSpec, latents: LatentBatch, fake_images: torch.Tensor, info_weight: float
+) -> dict[str, float]:
+    """One G update from ``fake_images`` (B, C, H, W), still attached to G's graph, made from
+    ``latents``; D/Q frozen so only G's gradients are computed."""
+    discriminator = state.discriminator
     discriminator.requires_grad_(False)
-    fake_images = generator(spec.generator_input(latents))  # (B, C, H, W)
     fake_logits, q_output = discriminator(fake_images)
     g_total, g_metrics = generator_loss(spec, fake_logits, q_output, latents, info_weight)
     state.optimizer_g.zero_grad(set_to_none=True)
@@ -315,7 +330,7 @@ def evaluate_categorical(
 
 
 FIXED_ON_RESUME = ("seed", "lr_d", "lr_g", "lr_q", "batch_size", "weight_init",
-                   "fast_start_steps", "fast_start_lr_g", "fast_start_lr_q")
+                   "fast_start_steps", "fast_start_lr_g", "fast_start_lr_q", "reuse_fakes")
 
 
 def _prepare(config: TrainConfig, run_dir: Path, resume: bool, overwrite: bool) -> TrainConfig:
@@ -399,7 +414,7 @@ def train(
     started = time.perf_counter() - state.elapsed_s
     while state.step < config.steps:
         real_images = to_float_images(real_pool[state.sampler.next_indices().to(device)], output_activation)
-        metrics = train_step(state, spec, real_images, info_weight)
+        metrics = train_step(state, spec, real_images, info_weight, config.reuse_fakes)
         diverged = not all(math.isfinite(value) for value in metrics.values())
         if diverged and config.on_divergence == "rollback" and rollbacks < MAX_ROLLBACKS:
             rollbacks += 1

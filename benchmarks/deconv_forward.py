@@ -26,8 +26,8 @@ from torch import nn
 from alternating import whole_steps
 from infogan.conv import ConvTranspose2d
 
-# G's two MNIST layers: (in channels, out channels, input side).
 OUR_FORWARD = ConvTranspose2d.forward
+# G's two MNIST layers: (in channels, out channels, input side).
 G_LAYERS = {"G 128 -> 64, 7x7 -> 14x14": (128, 64, 7), "G 64 -> 1, 14x14 -> 28x28": (64, 1, 14)}
 
 

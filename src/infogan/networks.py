@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from infogan.errors import InfoganError
 from infogan.conv import ConvTranspose2d
+from infogan.errors import InfoganError
 from infogan.linear import Linear
 
 

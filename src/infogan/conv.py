@@ -4,8 +4,8 @@ A transposed convolution's forward is, by definition, the input gradient of the 
 convolution with the same weight. On the CPU, oneDNN's kernel for that gradient ran G's
 128 -> 64 layer (batch 128, 7x7 -> 14x14) in 17.4 ms where the transposed-convolution
 forward took 18.5 ms, and whole training steps 1.005x faster, in one quiet run of
-``benchmarks/deconv_forward.py``; the two give bit-identical results: the same sums in the same order, the bias added after them as oneDNN adds it
-(``tests/test_conv.py``). The backward is the very call autograd makes for
+``benchmarks/deconv_forward.py``. The two give bit-identical results: the same sums in the
+same order, the bias added after them as oneDNN adds it (``tests/test_conv.py``). The backward is the very call autograd makes for
 nn.ConvTranspose2d, so gradients are identical too. CUDA tensors, and any layer with output
 padding, an explicit ``output_size`` or a non-4-D input, take nn.ConvTranspose2d's own path.
 The parameters and state dict are nn.ConvTranspose2d's.

@@ -27,6 +27,7 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
+from infogan.run_folder import read_metrics
 from scipy.stats import spearmanr
 
 from infogan import load_run
@@ -34,7 +35,6 @@ from infogan.data import load_dataset, to_float_images
 from infogan.evaluate.clustering import clustering_accuracy, posterior_information
 from infogan.evaluate.selection import score_run
 from infogan.networks import get_architecture
-from infogan.run import read_metrics
 
 PER_RUN_KEYS = {"seed", "steps", "epochs", "out", "log_every", "eval_every", "image_every", "checkpoint_every",
                 "keep_checkpoints", "on_divergence", "device", "data_dir"}

@@ -103,18 +103,14 @@ def run_reference(images_uint8: torch.Tensor, batch_size: int = 128, steps: int 
 
 
 def main() -> None:
-    """``python benchmarks/reference_loop.py [--steps 20] [--keep-freed-memory]``: one JSON line."""
+    """``python benchmarks/reference_loop.py [--steps 20]``: one JSON line."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--keep-freed-memory", action="store_true", help="apply infogan's malloc settings first")
     args = parser.parse_args()
-    from infogan.allocator import freed_memory_kept, keep_freed_memory
     from infogan.data import load_dataset
 
-    if args.keep_freed_memory:
-        keep_freed_memory()
     images_per_s = run_reference(load_dataset("mnist", "train").images, steps=args.steps)
-    print(json.dumps({"images_per_s": images_per_s, "keeps_freed_memory": freed_memory_kept()}))
+    print(json.dumps({"images_per_s": images_per_s}))
 
 
 if __name__ == "__main__":

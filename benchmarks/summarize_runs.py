@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 import sys
 
-from infogan.run import read_metrics
+from infogan.run_folder import read_metrics
 
 
 def summarize(run_dir: str, target: float = 0.95) -> dict:

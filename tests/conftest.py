@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from infogan.config import TrainConfig
-from infogan.latent import LatentSpec, Noise, parse_codes
+from infogan.latent import LatentSpec, Noise
+from infogan.latent_parsing import parse_codes
 
 torch.set_num_threads(2)
 

@@ -12,14 +12,15 @@ from collections.abc import Container
 from pathlib import Path
 
 import torch
+from infogan.run_folder import CHECKPOINT_DIR, METRICS_FILE
 
 from infogan import trainer
 from infogan.checkpoint import checkpoint_name, load_checkpoint
 from infogan.cli import main
 from infogan.config import TrainConfig
 from infogan.data.idx import BUNDLED_MNIST
-from infogan.latent import LatentSpec, Noise, parse_codes
-from infogan.run import CHECKPOINT_DIR, METRICS_FILE
+from infogan.latent import LatentSpec, Noise
+from infogan.latent_parsing import parse_codes
 
 # The CLI form of tiny_config(): batch 16, metrics every 2 steps, no evaluation, CPU, seed 0.
 TINY_FLAGS = [

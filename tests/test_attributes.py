@@ -14,7 +14,8 @@ from infogan.evaluate.attributes import (
     slant_degrees,
     stroke_width,
 )
-from infogan.latent import LatentSpec, Noise, parse_codes
+from infogan.latent import LatentSpec, Noise
+from infogan.latent_parsing import parse_codes
 
 
 def stroke(angle_degrees: float, width: float, length: float = 18, size: int = 28) -> np.ndarray:
@@ -118,7 +119,8 @@ def test_controls_picks_the_strongest_attribute_above_one_half():
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    from infogan.run import load_run
+    from infogan.loaded_run import load_run
+
     from infogan.trainer import train
 
     config = TrainConfig(latent=LatentSpec(Noise(62), parse_codes("cat:10,unif:2")), steps=2, batch_size=16,

@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from infogan.run_folder import CHECKPOINT_DIR
 
-from infogan import checkpoint as checkpoint_module
+from infogan import files as files_module
 from infogan.checkpoint import checkpoint_name, list_checkpoints, load_checkpoint
 from infogan.cli import main
-from infogan.run import CHECKPOINT_DIR
 from run_folders import TINY_FLAGS, fill_disk_after, fingerprint, poison_generator_loss, problem_lines, run_cli
 
 
@@ -81,15 +81,15 @@ CASES = {
                                 "lambda of c1 must be a finite number"),
     "spec: input scale 0": (lambda tmp, run: overwriting(run, "--codes", "cat:10:scale=0,unif:2"),
                             "input scale of c1 must be > 0, got 0.0"),
-    "spec: noise without size": (lambda tmp, run: overwriting(run, "--noise", "noise:many"), "needs a dimension"),
+    "spec: noise without size": (lambda tmp, run: overwriting(run, "--noise", "noise:many"), "must be a dimension below 10**9"),
     "batch size 0": (lambda tmp, run: overwriting(run, "--batch-size", "0"), "batch-size must be a positive integer, got 0"),
     "batch size negative": (lambda tmp, run: overwriting(run, "--batch-size", "-4"), "batch-size must be a positive"),
-    "batch size above the data set": (lambda tmp, run: overwriting(run, "--batch-size", "70000"),
-                                      "batch size 70000 exceeds the data set's 60000 images"),
+    "batch size above the data set": (lambda tmp, run: overwriting(run, "--batch-size", "60001"),
+                                      "batch size 60001 exceeds the data set's 60000 images"),
     "steps 0": (lambda tmp, run: overwriting(run, "--steps", "0"), "steps must be a positive integer, got 0"),
     "steps negative": (lambda tmp, run: overwriting(run, "--steps", "-3"), "steps must be a positive integer, got -3"),
     "epochs 0": (lambda tmp, run: ["train", "--out", run, "--overwrite", "--epochs", "0", *TINY_FLAGS],
-                 "epochs must be positive"),
+                 "epochs must be a positive number"),
     "learning rate negative": (lambda tmp, run: overwriting(run, "--lr-d", "-0.1"), "lr-d must be a positive number"),
     "Q learning rate zero": (lambda tmp, run: overwriting(run, "--lr-q", "0"), "lr-q must be a positive number, got 0"),
     "data dir missing": (lambda tmp, run: overwriting(run, "--data-dir", tmp / "nowhere"), "does not exist"),
@@ -111,7 +111,7 @@ CASES = {
     "output is a file": (lambda tmp, run: ["train", "--out", run / "config.json", *TINY_FLAGS],
                          "exists and is not a folder"),
     "output under a file": (lambda tmp, run: ["train", "--out", run / "config.json" / "run", *TINY_FLAGS],
-                            "cannot create output folder"),
+                            "is not a folder"),
     "resume without a run": (lambda tmp, run: ["train", "--resume", tmp / "nothing", "--no-progress"],
                              "nothing does not exist"),
     "resume and overwrite": (lambda tmp, run: ["train", "--out", run, "--resume", "--overwrite"], "contradict"),
@@ -143,7 +143,7 @@ def test_unwritable_output_folder(tmp_path, capsys):
         status, lines = run_cli(["train", "--out", folder / "run", *TINY_FLAGS], capsys)
     finally:
         folder.chmod(0o700)
-    assert status == 2 and len(lines) == 1 and "cannot create output folder" in lines[0]
+    assert status == 2 and len(lines) == 1 and "is not writable" in lines[0]
 
 
 def continued_copy(existing_run: Path, tmp_path: Path) -> tuple[Path, list[object]]:
@@ -163,7 +163,7 @@ def assert_last_checkpoint_intact(run_dir: Path, existing_run: Path) -> None:
 
 def test_full_disk_while_writing_a_checkpoint(existing_run, tmp_path, capsys, monkeypatch):
     run_dir, arguments = continued_copy(existing_run, tmp_path)
-    monkeypatch.setattr(checkpoint_module.os, "fdopen", fill_disk_after(1 << 20))  # the checkpoint is ~160 MB
+    monkeypatch.setattr(files_module.os, "fdopen", fill_disk_after(1 << 20))  # the checkpoint is ~160 MB
     status, lines = run_cli(arguments, capsys)
     checkpoint = run_dir / CHECKPOINT_DIR / checkpoint_name(4)
     assert status == 2 and problem_lines(lines) == [f"infogan: error: could not write {checkpoint}: No space left on device"]

@@ -1,5 +1,4 @@
 import json
-import platform
 import subprocess
 import sys
 
@@ -23,5 +22,16 @@ def test_bench_prints_sane_json(flags, gflop_range):
     assert gflop_range[0] * 1e9 < report["flops_per_step"] < gflop_range[1] * 1e9
     assert 0 < report["fraction_of_matmul_peak"] < 2
     assert report["peak_memory_mb"] > 50
-    assert report["keeps_freed_memory"] is (platform.libc_ver()[0] == "glibc")
-    assert report["minor_page_faults_per_step"] >= 0
+    assert report["preset"] == "mnist" and report["steps_timed"] == 2
+
+
+def test_bench_refuses_bad_sizes():
+    from infogan.bench import run_benchmark
+    from infogan.errors import InfoganError
+    from infogan.presets import get_preset
+
+    for sizes in ({"steps": 0}, {"repeats": 10**6}, {"warmup": -1}):
+        with pytest.raises(InfoganError, match="must be an integer"):
+            run_benchmark(get_preset("mnist").with_changes(device="cpu"), **sizes)
+    with pytest.raises(InfoganError, match="batch-size must be at least 2"):
+        get_preset("mnist").with_changes(batch_size=1)

@@ -7,10 +7,12 @@ import warnings
 
 import pytest
 import torch
+from infogan.run_folder import CHECKPOINT_DIR, read_metrics, write_config
 
-from infogan import checkpoint as checkpoint_module
+from infogan import files as files_module
 from infogan import trainer
 from infogan.checkpoint import (
+    state_to_checkpoint,
     BEST_NAME,
     FORMAT_VERSION,
     checkpoint_name,
@@ -23,7 +25,6 @@ from infogan.checkpoint import (
     write_atomic,
 )
 from infogan.errors import CheckpointError, InfoganError, InfoganWarning
-from infogan.run import CHECKPOINT_DIR, read_metrics, write_config
 from run_folders import fill_disk_after, run_cli, small_test_data_dir, tiny_config
 
 
@@ -108,7 +109,7 @@ def test_planted_pickle_through_the_cli_is_one_error_line_and_never_runs(tmp_pat
     assert lines[1].startswith("infogan: error: no checkpoint in")
     status, lines = run_cli(["train", "--resume", run_dir, "--no-progress"], capsys)
     assert status == 2 and not marker.exists() and not any("Traceback" in line for line in lines)
-    assert lines[-1] == f"infogan: error: no checkpoint in {run_dir / CHECKPOINT_DIR} can be loaded; start again with --overwrite"
+    assert lines[-1] == f"infogan: error: cannot resume {run_dir}: no step checkpoint can be loaded; start again with --overwrite"
 
 
 def test_skipped_checkpoint_warning_is_one_cli_line(tmp_path, capsys):
@@ -117,7 +118,7 @@ def test_skipped_checkpoint_warning_is_one_cli_line(tmp_path, capsys):
     (run_dir / CHECKPOINT_DIR).mkdir(parents=True)
     write_config(run_dir, config)
     state = trainer.build_training_state(config, torch.device("cpu"), dataset_size=64)
-    save_checkpoint(run_dir / CHECKPOINT_DIR / checkpoint_name(2), trainer.checkpoint_state(state, config))
+    save_checkpoint(run_dir / CHECKPOINT_DIR / checkpoint_name(2), state_to_checkpoint(state, config))
     good = (run_dir / CHECKPOINT_DIR / checkpoint_name(2)).read_bytes()
     (run_dir / CHECKPOINT_DIR / checkpoint_name(4)).write_bytes(good[: len(good) // 3])
     status, lines = run_cli(["sample", run_dir, "--out", tmp_path / "grid.png", "--n", "4"], capsys)
@@ -130,7 +131,7 @@ def test_full_disk_during_a_checkpoint_write_is_a_clear_error_and_keeps_the_old_
     path = tmp_path / checkpoint_name(2)
     save_checkpoint(path, small_checkpoint(2))
     before = path.read_bytes()
-    monkeypatch.setattr(checkpoint_module.os, "fdopen", fill_disk_after(100))
+    monkeypatch.setattr(files_module.os, "fdopen", fill_disk_after(100))
     with pytest.raises(InfoganError, match="No space left on device") as failed:
         save_checkpoint(path, small_checkpoint(3))
     assert "\n" not in str(failed.value) and str(path) in str(failed.value)
@@ -173,8 +174,8 @@ def test_pruning_keeps_the_newest_k_and_best(tmp_path):
 def scripted_accuracies(monkeypatch, values: list[float]) -> None:
     """Replace the evaluation by a script of accuracies for c1, one per evaluation."""
     remaining = list(values)
-    monkeypatch.setattr(trainer, "evaluate_categorical",
-                        lambda *args: {"eval/c1/accuracy": remaining.pop(0), "eval/c1/nmi": 0.0, "eval/c1/ari": 0.0})
+    monkeypatch.setattr(trainer, "categorical_scores",
+                        lambda *args: {"c1": {"accuracy": remaining.pop(0), "nmi": 0.0, "ari": 0.0}})
 
 
 def test_best_checkpoint_is_kept_beside_the_newest_and_survives_resume(tmp_path, monkeypatch):

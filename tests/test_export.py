@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from infogan.loaded_run import load_run
 from safetensors import safe_open
 from safetensors.torch import save_file
 
@@ -13,7 +14,6 @@ import infogan
 from infogan.cli import main
 from infogan.errors import InfoganError
 from infogan.export import export_generator, load_exported, load_generator
-from infogan.run import load_run
 from infogan.sampling import codes_batch, generate
 from run_folders import TINY_FLAGS, run_cli
 

@@ -7,11 +7,11 @@ the hand-over that is bit-identical to an uninterrupted run, and bad input.
 
 import pytest
 import torch
+from infogan.run_folder import read_metrics
 
 from infogan import trainer
 from infogan.config import TrainConfig
 from infogan.errors import InfoganError
-from infogan.run import read_metrics
 from run_folders import TINY_FLAGS, assert_same_run, problem_lines, run_cli, tiny_config
 
 FAST = {"fast_start_steps": 4, "fast_start_lr_g": 2e-3, "fast_start_lr_q": 1.6e-3}
@@ -62,7 +62,7 @@ def test_resume_across_the_hand_over_is_bit_identical(tmp_path):
 
 
 @pytest.mark.parametrize("changes, message", [
-    ({"fast_start_steps": -1}, "fast-start must be >= 0 steps"),
+    ({"fast_start_steps": -1}, "fast-start must be >= 0"),
     ({"fast_start_lr_g": 0.0}, "fast-start-lr-g must be a positive number"),
     ({"fast_start_lr_q": float("nan")}, "fast-start-lr-q must be a positive number"),
 ])
@@ -78,6 +78,6 @@ def test_cli_fast_start_and_its_errors(tmp_path, capsys):
     assert status == 0
     assert _rates(run, 2)[0] == pytest.approx([1e-3], rel=1e-12)
     status, lines = run_cli(["train", "--out", run, "--overwrite", "--fast-start", "-5", *TINY_FLAGS], capsys)
-    assert status == 2 and problem_lines(lines) == ["infogan: error: fast-start must be >= 0 steps (0 turns it off), got -5"]
+    assert status == 2 and problem_lines(lines) == ["infogan: error: fast-start must be >= 0 (0 turns it off)"]
     status, lines = run_cli(["train", "--resume", run, "--steps", "6", "--fast-start", "3", *TINY_FLAGS], capsys)
-    assert status == 2 and problem_lines(lines) == [f"infogan: error: --fast-start cannot change when resuming ({run} uses 2)"]
+    assert status == 2 and problem_lines(lines) == [f"infogan: error: --fast-start cannot change when resuming ({run} uses 2, not 3)"]

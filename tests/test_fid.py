@@ -16,7 +16,8 @@ from infogan.evaluate.fid import (
     digit_fid,
     load_or_train_classifier,
 )
-from infogan.latent import LatentSpec, Noise, parse_codes
+from infogan.latent import LatentSpec, Noise
+from infogan.latent_parsing import parse_codes
 
 
 def gaussian_features(count=2000, dims=16, seed=0):
@@ -101,7 +102,8 @@ def test_a_corrupt_cache_is_retrained_over(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    from infogan.run import load_run
+    from infogan.loaded_run import load_run
+
     from infogan.trainer import train
 
     config = TrainConfig(latent=LatentSpec(Noise(62), parse_codes("cat:10,unif:2")), steps=2, batch_size=16,

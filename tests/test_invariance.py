@@ -1,6 +1,5 @@
 """The label-free invariance of a categorical code: the nudge it uses and the agreement score."""
 
-import numpy as np
 import pytest
 import torch
 

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from infogan.errors import SpecError
-from infogan.latent import Code, LatentSpec, Noise, parse_codes, parse_noise
+from infogan.latent import Code, LatentSpec, Noise
+from infogan.latent_parsing import noise_in_codes, parse_codes, parse_noise
 
 
 def test_entropies_match_hand_computed_values():
@@ -73,7 +74,11 @@ def test_parse_codes_options_and_names():
     assert all(c.categories == 20 for c in codes[:3])
     assert codes[3].weight == 0.05 and codes[3].learned_std
     assert parse_noise("noise:128:dist=normal") == Noise(128, "normal")
-    assert parse_noise("cat:10", Noise(62)) == Noise(62)
+    assert noise_in_codes("cat:10", Noise(62)) == Noise(62)
+    assert noise_in_codes("noise:32,cat:10", Noise(62)) == Noise(32)
+    for text in ("abc", "normal", "-10", "62.5", "noise:", "cat:10"):
+        with pytest.raises(SpecError, match="must be a dimension"):
+            parse_noise(text)
 
 
 @pytest.mark.parametrize(

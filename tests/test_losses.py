@@ -4,8 +4,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from infogan.latent import LatentSpec, Noise, parse_codes
-from infogan.losses import discriminator_adversarial_loss, discriminator_loss, generator_adversarial_loss, information_loss
+from infogan.latent import LatentSpec, Noise
+from infogan.latent_parsing import parse_codes
+from infogan.losses import (
+    discriminator_adversarial_loss,
+    discriminator_loss,
+    generator_adversarial_loss,
+    information_loss,
+)
 from infogan.networks import build_networks, get_architecture
 
 

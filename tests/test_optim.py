@@ -2,7 +2,6 @@
 
 import copy
 
-import pytest
 import torch
 
 from infogan.data import load_dataset, to_float_images

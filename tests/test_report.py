@@ -10,11 +10,13 @@ from PIL import Image
 from infogan.cli import main
 from infogan.config import TrainConfig
 from infogan.errors import InfoganError
-from infogan.evaluate.run_metrics import _compute_confusion, _compute_reconstruction, evaluate_run, matched_labels
+from infogan.evaluate.clustering import hungarian_mapping, matched_confusion
+from infogan.evaluate.run_metrics import _compute_reconstruction, evaluate_run
 from infogan.figure1 import figure1_summary, info_curve, save_figure1
-from infogan.latent import LatentSpec, Noise, parse_codes
+from infogan.latent import LatentSpec, Noise
+from infogan.latent_parsing import parse_codes
 from infogan.report import save_confusion_png, write_report
-from infogan.run import append_metrics, write_config
+from infogan.run_folder import append_metrics, write_config
 
 
 def tiny_config(**changes) -> TrainConfig:
@@ -33,7 +35,7 @@ def run_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def evaluation(run_dir):
-    from infogan.run import load_run
+    from infogan.loaded_run import load_run
 
     return evaluate_run(load_run(run_dir), samples=200, fid=False, attribute_draws=4)
 
@@ -41,15 +43,15 @@ def evaluation(run_dir):
 def test_confusion_rows_follow_the_matching():
     labels = np.repeat(np.arange(3), 4)  # 0 0 0 0 1 1 1 1 2 2 2 2
     predicted = np.array([2, 2, 2, 0, 0, 0, 0, 0, 1, 1, 1, 3])  # category 2 ~ label 0, 0 ~ 1, 1 ~ 2
-    confusion, rows, mapping = _compute_confusion(predicted, labels, 4)
-    assert mapping == {2: 0, 0: 1, 1: 2} and rows == [2, 0, 1, 3]
+    confusion, rows = matched_confusion(predicted, labels, 4)
+    assert hungarian_mapping(predicted, labels, 4) == {2: 0, 0: 1, 1: 2} and rows == [2, 0, 1, 3]
     assert confusion == [[3, 0, 0], [1, 4, 0], [0, 0, 3], [0, 0, 1]]
 
 
 def test_matching_covers_categories_q_never_predicts():
     labels = np.arange(10).repeat(3)
     predicted = np.where(labels < 5, labels, 0)  # categories 5..9 never predicted
-    mapping = matched_labels(predicted, labels, 10)
+    mapping = hungarian_mapping(predicted, labels, 10)
     assert sorted(mapping) == list(range(10)) and sorted(mapping.values()) == list(range(10))
     assert all(mapping[k] == k for k in range(1, 5))
 
@@ -87,7 +89,7 @@ def test_evaluate_adds_reconstruction_attributes_and_confusion(evaluation):
 
 
 def test_evaluate_without_attributes_keeps_the_old_keys(run_dir):
-    from infogan.run import load_run
+    from infogan.loaded_run import load_run
 
     result = evaluate_run(load_run(run_dir), samples=50, attributes=False, fid=False)
     assert "controls" not in result["codes"]["c2"] and "reconstruction" in result["codes"]["c2"]
@@ -109,7 +111,7 @@ def test_report_holds_evaluates_numbers_and_inline_images(run_dir, evaluation, t
     # images: two curves, three traversal grids, one confusion matrix; nothing fetched from outside
     assert text.count('src="data:image/png;base64,') == 6
     assert "http://" not in text and "https://" not in text
-    assert '"learning_rate"' in text or "lr_d" in text  # the configuration
+    assert '&quot;lr_d&quot;: 0.0002' in text  # the configuration, as escaped JSON
 
 
 def test_report_computes_the_evaluation_when_not_given(run_dir, tmp_path):
@@ -121,10 +123,12 @@ def test_report_computes_the_evaluation_when_not_given(run_dir, tmp_path):
 
 def test_confusion_png(evaluation, tmp_path):
     c1 = evaluation["codes"]["c1"]
-    path = save_confusion_png(c1["confusion_matrix"], c1["confusion_rows"], tmp_path / "confusion.png")
-    assert Image.open(path).format == "PNG"
+    path = save_confusion_png(evaluation, tmp_path / "confusion.png")
+    assert Image.open(path).format == "PNG" and Image.open(path).size[0] > 300
     with pytest.raises(InfoganError, match=".png"):
-        save_confusion_png(c1["confusion_matrix"], c1["confusion_rows"], tmp_path / "confusion.jpg")
+        save_confusion_png(evaluation, tmp_path / "confusion.jpg")
+    with pytest.raises(InfoganError, match="categorical code"):
+        save_confusion_png({"codes": {"c2": {"kind": "uniform"}}}, tmp_path / "c.png")
 
 
 def synthetic_run(folder, info_values, plain=False):

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from infogan.run_folder import CHECKPOINT_DIR, read_metrics
 
 from infogan import trainer
 from infogan.checkpoint import checkpoint_name, list_checkpoints, load_checkpoint, save_checkpoint
 from infogan.cli import main
 from infogan.errors import CheckpointError, DivergenceError, InfoganWarning
-from infogan.run import CHECKPOINT_DIR, read_metrics
 from run_folders import (
     TINY_FLAGS,
     assert_same_run,
@@ -79,8 +79,8 @@ def test_api_resume_refuses_a_changed_seed_lr_or_batch_and_keeps_the_run(tmp_pat
     run_dir = tmp_path / "run"
     trainer.train(tiny_config(steps=2), run_dir, progress=False)
     before = fingerprint(run_dir)
-    name = next(iter(change))
-    with pytest.raises(CheckpointError, match=f"{name} cannot change when resuming"):
+    flag = {"weight_init": "init"}.get(next(iter(change)), next(iter(change))).replace("_", "-")
+    with pytest.raises(CheckpointError, match=f"--{flag} cannot change when resuming"):
         trainer.train(tiny_config(steps=4, **change), run_dir, resume=True, progress=False)
     assert fingerprint(run_dir) == before
 
@@ -97,7 +97,7 @@ REFUSED_CHANGES = {
     "categorical code": (["--codes", "cat:5,unif:2"], "latent spec"),
     "continuous codes": (["--codes", "cat:10,unif:3"], "latent spec"),
     "noise size": (["--noise", "10"], "latent spec"),
-    "preset (its codes)": (["--preset", "mnist-paper"], "preset 'mnist'"),
+    "preset (its codes)": (["--preset", "mnist-paper"], "--preset cannot change when resuming"),
     "batch size": (["--batch-size", "32"], "--batch-size cannot change when resuming"),
     "seed": (["--seed", "3"], "--seed cannot change when resuming"),
     "weight initialisation": (["--init", "normal"], "--init cannot change when resuming"),

@@ -2,9 +2,9 @@ import copy
 
 import pytest
 import torch
+from infogan.run_folder import read_metrics
 
 from infogan.data import load_dataset, to_float_images
-from infogan.run import read_metrics
 from infogan.trainer import build_training_state, train, train_step
 
 
@@ -72,7 +72,7 @@ def test_training_is_deterministic_on_cpu(tiny_config, tmp_path):
 
 
 def test_metrics_are_mirrored_to_tensorboard_when_available(tiny_config, tmp_path, monkeypatch):
-    from infogan import trainer
+    from infogan import training_log
 
     scalars = []
 
@@ -83,7 +83,7 @@ def test_metrics_are_mirrored_to_tensorboard_when_available(tiny_config, tmp_pat
         def close(self):
             scalars.append(("closed", -1))
 
-    monkeypatch.setattr(trainer, "_tensorboard_writer", lambda run_dir: FakeWriter())
+    monkeypatch.setattr(training_log, "_tensorboard_writer", lambda run_dir: FakeWriter())
     train(tiny_config.with_changes(steps=2, log_every=1), tmp_path / "tb", progress=False)
     assert ("info/c1", 1) in scalars and ("loss/d", 2) in scalars and scalars[-1] == ("closed", -1)
 

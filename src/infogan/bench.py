@@ -17,12 +17,12 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from infogan.allocator import freed_memory_kept, keep_freed_memory, minor_page_faults
 from infogan.config import TrainConfig
-from infogan.data import load_dataset, to_float_images
+from infogan.data import to_float_images
+from infogan.devices import resolve_device
+from infogan.errors import InfoganError
 from infogan.networks import get_architecture
-from infogan.run import resolve_device
-from infogan.trainer import TrainingState, build_training_state, train_step
+from infogan.trainer import TrainingState, build_training_state, load_training_data, train_step
 
 
 def _synchronize(device: torch.device) -> None:
@@ -66,24 +66,20 @@ def peak_memory_mb(device: torch.device) -> float:
     return peak_kib / 1024 if sys.platform != "darwin" else peak_kib / 2**20
 
 
-def run_benchmark(
-    config: TrainConfig, steps: int = 20, repeats: int = 3, warmup: int = 3, keep_memory: bool = True
-) -> dict:
-    """Median images/s over ``repeats`` timings of ``steps`` full training steps, and context.
-
-    ``keep_memory`` applies ``allocator.keep_freed_memory`` first, as ``train`` does; False
-    leaves malloc as it is (unless this process already changed it) to measure the gain.
-    """
-    if keep_memory:
-        keep_freed_memory()
+def run_benchmark(config: TrainConfig, steps: int = 20, repeats: int = 3, warmup: int = 3) -> dict:
+    """Median images/s over ``repeats`` timings of ``steps`` full training steps, and context:
+    FLOPs per step, the measured matmul rate and the fraction of it a step achieves, peak memory."""
+    for name, value, least in (("steps", steps, 1), ("repeats", repeats, 1), ("warmup", warmup, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= 10_000:
+            raise InfoganError(f"{name} must be an integer from {least} to 10000, got {value!r}")
     device = resolve_device(config.device)
-    train_set = load_dataset(config.dataset, "train", config.data_dir)
+    train_set, _ = load_training_data(config.with_changes(eval_every=0))
     activation = get_architecture(config.architecture).output_activation
     pool = train_set.images.to(device)
     state = build_training_state(config, device, len(pool))
     for _ in range(warmup):
         _one_step(state, config, pool, activation)
-    timings, faults_before = [], minor_page_faults()
+    timings = []
     for _ in range(repeats):
         _synchronize(device)
         started = time.perf_counter()
@@ -91,11 +87,11 @@ def run_benchmark(
             _one_step(state, config, pool, activation)
         _synchronize(device)
         timings.append((time.perf_counter() - started) / steps)
-    faults_per_step = (minor_page_faults() - faults_before) / (steps * repeats)
     seconds_per_step = statistics.median(timings)
     step_flops = flops_per_step(state, config, pool, activation)
     peak_rate = matmul_flops_per_s(device)
     return {
+        "preset": config.preset,
         "device": str(device),
         "threads": torch.get_num_threads(),
         "batch_size": config.batch_size,
@@ -104,8 +100,6 @@ def run_benchmark(
         "images_per_s_each_repeat": [config.batch_size / t for t in timings],
         "ms_per_step": 1000 * seconds_per_step,
         "peak_memory_mb": peak_memory_mb(device),
-        "keeps_freed_memory": freed_memory_kept(),
-        "minor_page_faults_per_step": faults_per_step,
         "flops_per_step": step_flops,
         "achieved_flops_per_s": step_flops / seconds_per_step,
         "matmul_flops_per_s": peak_rate,

@@ -1,8 +1,11 @@
 """Checkpoints: one self-describing dict, written atomically, loaded without unpickling code.
 
-A checkpoint holds ``{"version", "step", "config", "generator", "discriminator",
-"optimizer_g", "optimizer_d", "rng"}``: tensors, numbers, strings, lists and dicts only,
-so ``torch.load(weights_only=True)`` reads it and a planted pickle is refused.
+A checkpoint holds ``{"version", "step", "elapsed_s", "config", "generator", "discriminator",
+"optimizer_g", "optimizer_d", "interval_means", "best_accuracy", "rng"}``: tensors, numbers,
+strings, lists and dicts only, so ``torch.load(weights_only=True)`` reads it and a planted
+pickle is refused. ``rng`` holds every random state a run draws from (the latent stream, the
+data order, and torch's, NumPy's and Python's global generators), so a resumed run continues
+bit for bit.
 
 A run's ``checkpoints/`` folder holds the newest ``keep_checkpoints`` files
 ``step_XXXXXXXX.pt`` (older ones are pruned) and ``best.pt``: the checkpoint with the best
@@ -14,17 +17,25 @@ newest step file that loads.
 
 from __future__ import annotations
 
-import os
+import json
 import pickle
+import random
 import re
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 
+from infogan.config import TrainConfig
 from infogan.errors import CheckpointError, InfoganError, InfoganWarning
+from infogan.files import write_atomic
+from infogan.optim import load_optimizer_state
+
+if TYPE_CHECKING:
+    from infogan.trainer import TrainingState
 
 FORMAT_VERSION = 1
 CHECKPOINT_PATTERN = re.compile(r"^step_(\d{8})\.pt$")
@@ -34,40 +45,6 @@ REQUIRED_KEYS = ("version", "step", "config", "generator", "discriminator", "opt
 
 def checkpoint_name(step: int) -> str:
     return f"step_{step:08d}.pt"
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: Path, write: callable) -> None:
-    """Call ``write(file)`` on a temporary file beside ``path``, fsync, then rename over it.
-
-    The previous file at ``path`` stays complete until the rename; a crash or a full disk
-    leaves at worst a stray temporary file, which is removed when we can.
-    """
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.fchmod(handle, 0o666 & ~_current_umask())  # mkstemp makes 0600; give the usual permissions
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise InfoganError(f"could not write {path}: {error.strerror or error}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
 
 
 class _KeepWriteError:
@@ -115,6 +92,8 @@ def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dic
         reason = reasons[0] if reasons else "unsafe content"
         raise CheckpointError(f"{path} holds objects a safe load refuses ({reason[:160]})") from None
     except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError, KeyError, IndexError) as error:
+        if Path(path).is_dir():
+            raise CheckpointError(f"{path} is a folder, not a checkpoint file") from None
         raise CheckpointError(f"{path} is truncated or corrupt ({type(error).__name__})") from None
     if not isinstance(state, dict) or any(key not in state for key in REQUIRED_KEYS):
         raise CheckpointError(f"{path} is not an infogan checkpoint (keys missing)")
@@ -158,3 +137,69 @@ def prune_checkpoints(folder: Path, keep: int, protected: set[Path] = frozenset(
     for _, path in list_checkpoints(folder)[:-keep]:
         if path not in protected:
             path.unlink(missing_ok=True)
+
+
+def state_to_checkpoint(state: TrainingState, config: TrainConfig) -> dict:
+    """The checkpoint dict of a training state: tensors and plain data only."""
+    return {
+        "version": FORMAT_VERSION,
+        "step": state.step,
+        "elapsed_s": state.elapsed_s,
+        "config": config.to_json(),
+        "generator": state.generator.state_dict(),
+        "discriminator": state.discriminator.state_dict(),
+        "optimizer_g": state.optimizer_g.state_dict(),
+        "optimizer_d": state.optimizer_d.state_dict(),
+        "interval_means": {"sums": dict(state.interval_means.sums), "count": state.interval_means.count},
+        "best_accuracy": state.best_accuracy,
+        "rng": {"latent": state.latent_rng.get_state(), "sampler": state.sampler.state_dict(), **capture_global_rng()},
+    }
+
+
+def restore_from_checkpoint(state: TrainingState, checkpoint: dict, config: TrainConfig) -> None:
+    """Load a checkpoint into ``state``; refuse one whose architecture, data set or codes differ."""
+    try:
+        saved = TrainConfig.from_dict(json.loads(checkpoint["config"]))
+    except (TypeError, ValueError, InfoganError):
+        raise CheckpointError("the checkpoint's config is unreadable") from None
+    if saved.identity() != config.identity():
+        raise CheckpointError(
+            "the checkpoint was trained with another architecture, dataset or latent spec; "
+            "resume with the run's own settings or start a new run with --out"
+        )
+    try:
+        state.generator.load_state_dict(checkpoint["generator"])
+        state.discriminator.load_state_dict(checkpoint["discriminator"])
+        load_optimizer_state(state.optimizer_g, checkpoint["optimizer_g"])
+        load_optimizer_state(state.optimizer_d, checkpoint["optimizer_d"])
+        rng = checkpoint["rng"]
+        restore_global_rng(rng)
+        state.latent_rng.set_state(rng["latent"])
+        state.sampler.load_state_dict(rng["sampler"])
+    except (RuntimeError, ValueError, KeyError, TypeError) as error:
+        raise CheckpointError(f"checkpoint does not fit the networks: {str(error).splitlines()[0][:160]}") from None
+    state.step = int(checkpoint["step"])
+    state.elapsed_s = float(checkpoint.get("elapsed_s", 0.0))
+    saved_means = checkpoint.get("interval_means", {"sums": {}, "count": 0})
+    state.interval_means.sums, state.interval_means.count = dict(saved_means["sums"]), int(saved_means["count"])
+    state.best_accuracy = checkpoint.get("best_accuracy")
+
+
+def capture_global_rng() -> dict:
+    """The process-wide random states of torch, NumPy and Python, as tensors and lists."""
+    _, numpy_keys, numpy_position, has_gauss, cached_gauss = np.random.get_state()
+    python_version, python_state, python_gauss = random.getstate()
+    return {
+        "torch": torch.get_rng_state(),
+        "numpy": [torch.from_numpy(numpy_keys.astype(np.int64)), numpy_position, has_gauss, cached_gauss],
+        "python": [python_version, list(python_state), python_gauss],
+    }
+
+
+def restore_global_rng(saved: dict) -> None:
+    """Set torch's, NumPy's and Python's global generators to ``capture_global_rng``'s states."""
+    torch.set_rng_state(saved["torch"])
+    numpy_keys, numpy_position, has_gauss, cached_gauss = saved["numpy"]
+    np.random.set_state(("MT19937", numpy_keys.numpy().astype(np.uint32), numpy_position, has_gauss, cached_gauss))
+    python_version, python_state, python_gauss = saved["python"]
+    random.setstate((python_version, tuple(python_state), python_gauss))

@@ -5,15 +5,33 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Literal
+from typing import Literal, get_args
 
-from infogan.errors import InfoganError
-from infogan.latent import LatentSpec, Noise, parse_codes
+from infogan.errors import CheckpointError, InfoganError
+from infogan.latent import LatentSpec, Noise
+from infogan.latent_parsing import parse_codes
 
 Mode = Literal["infogan", "plain"]
 DeviceName = Literal["auto", "cpu", "cuda"]
 DivergencePolicy = Literal["stop", "rollback"]
 WeightInit = Literal["normal", "pytorch"]
+MAX_SEED = 2**63 - 1
+MAX_BATCH_SIZE = 65536
+MAX_STEPS = 10**9
+# Fields that must be in a run's saved config.json: they fix what its checkpoints mean.
+REQUIRED_SAVED = ("architecture", "dataset", "latent", "seed", "steps", "batch_size")
+# A resume may not change these: the optimiser and data-order states were made with them.
+FIXED_ON_RESUME = ("preset", "seed", "lr_d", "lr_g", "lr_q", "batch_size", "weight_init", "mode",
+                   "fast_start_steps", "fast_start_lr_g", "fast_start_lr_q", "reuse_fakes")
+FLAG_NAMES = {"weight_init": "--init", "fast_start_steps": "--fast-start", "batch_size": "--batch-size"}
+
+
+def _flag(name: str) -> str:
+    """The command-line name of a config field, without dashes: batch_size -> batch-size."""
+    return FLAG_NAMES.get(name, name).lstrip("-").replace("_", "-")
+
+
+_OPTIONAL = {"lr_q", "data_dir", "fast_start_lr_g", "fast_start_lr_q"}
 
 
 @dataclass(frozen=True)
@@ -26,16 +44,16 @@ class TrainConfig:
     ``lr_q`` is the learning rate of Q's own head (the layers after the shared body); ``None``
     gives it D's rate ``lr_d``, as in the authors' code, where one optimiser holds D and Q.
     ``on_divergence="rollback"``: on a NaN or infinite loss, reload the newest checkpoint,
-    halve both learning rates and continue (at most ``trainer.MAX_ROLLBACKS`` times); ``"stop"``
+    halve both learning rates and continue (at most ``rollback.MAX_ROLLBACKS`` times); ``"stop"``
     ends the run with a ``DivergenceError``, keeping the last good checkpoint.
     ``weight_init="normal"`` is the authors' N(0, 0.02) initialisation; ``"pytorch"`` keeps
     PyTorch's own layer defaults (see ``networks.init_weights``); the ``mnist`` preset
-    uses ``"pytorch"`` (README: it gave the better c1 on three seeds).
+    uses ``"pytorch"`` (docs/results/mnist.md: it gave the better c1 on three seeds).
     ``fast_start_steps`` > 0 trains the first that many updates with G at
     ``fast_start_lr_g`` and Q's head at ``fast_start_lr_q`` (either ``None``: that network's
     usual rate), then drops to ``lr_g`` and ``lr_q`` for the rest of the run: codes become
     informative sooner (the paper's Figure 1) without keeping the fast rates that, run
-    throughout, split digits by style (README).
+    throughout, split digits by style (docs/results/mnist.md).
     ``reuse_fakes`` True makes the G update back-propagate through the D update's fakes
     (one G forward per step, the same latents for both updates, as most public
     implementations do) instead of drawing fresh latents as the authors' code does.
@@ -70,38 +88,51 @@ class TrainConfig:
     reuse_fakes: bool = False
 
     def __post_init__(self) -> None:
+        self._check_types()
         positive = ("steps", "batch_size", "log_every", "image_every", "checkpoint_every", "keep_checkpoints")
         for name in positive:
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise InfoganError(f"{name.replace('_', '-')} must be a positive integer, got {value!r}")
-        if not isinstance(self.eval_every, int) or self.eval_every < 0:
-            raise InfoganError(f"eval-every must be >= 0 (0 turns it off), got {self.eval_every!r}")
+            if getattr(self, name) < 1:
+                raise InfoganError(f"{_flag(name)} must be a positive integer, got {getattr(self, name)!r}")
+        if self.batch_size < 2:
+            raise InfoganError("batch-size must be at least 2 (batch norm needs two images per batch)")
+        if self.batch_size > MAX_BATCH_SIZE:
+            raise InfoganError(f"batch-size must be at most {MAX_BATCH_SIZE}, got {self.batch_size}")
+        if self.steps > MAX_STEPS:
+            raise InfoganError(f"steps must be at most {MAX_STEPS}, got {self.steps}")
+        if self.eval_every < 0 or self.fast_start_steps < 0:
+            name = "eval-every" if self.eval_every < 0 else "fast-start"
+            raise InfoganError(f"{name} must be >= 0 (0 turns it off)")
         for name in ("lr_d", "lr_g", "lr_q", "fast_start_lr_g", "fast_start_lr_q"):
             value = getattr(self, name)
-            if name not in ("lr_d", "lr_g") and value is None:  # the usual rate applies
-                continue
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-                raise InfoganError(f"{name.replace('_', '-')} must be a positive number, got {value!r}")
-        for name in ("beta1", "beta2"):
+            if value is not None and (not math.isfinite(value) or value <= 0):
+                raise InfoganError(f"{_flag(name)} must be a positive number, got {value!r}")
+        if self.fast_start_steps == 0 and (self.fast_start_lr_g is not None or self.fast_start_lr_q is not None):
+            raise InfoganError("fast-start-lr-g and fast-start-lr-q need --fast-start STEPS (> 0) to have any effect")
+        for name in ("beta1", "beta2", "leaky_slope"):
             if not 0 <= getattr(self, name) < 1:
-                raise InfoganError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
-        if not isinstance(self.fast_start_steps, int) or isinstance(self.fast_start_steps, bool) or self.fast_start_steps < 0:
-            raise InfoganError(f"fast-start must be >= 0 steps (0 turns it off), got {self.fast_start_steps!r}")
-        if not isinstance(self.reuse_fakes, bool):
-            raise InfoganError(f"reuse-fakes must be true or false, got {self.reuse_fakes!r}")
-        if not 0 <= self.leaky_slope < 1:
-            raise InfoganError(f"leaky-slope must be in [0, 1), got {self.leaky_slope!r}")
-        if self.weight_init not in ("normal", "pytorch"):
-            raise InfoganError(f"init must be 'normal' or 'pytorch', got {self.weight_init!r}")
-        if self.mode not in ("infogan", "plain"):
-            raise InfoganError(f"mode must be 'infogan' or 'plain', got {self.mode!r}")
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise InfoganError(f"device must be auto, cpu or cuda, got {self.device!r}")
-        if self.on_divergence not in ("stop", "rollback"):
-            raise InfoganError(f"on-divergence must be 'stop' or 'rollback', got {self.on_divergence!r}")
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise InfoganError(f"seed must be a non-negative integer, got {self.seed!r}")
+                raise InfoganError(f"{_flag(name)} must be in [0, 1), got {getattr(self, name)!r}")
+        choices = {"weight_init": WeightInit, "mode": Mode, "device": DeviceName, "on_divergence": DivergencePolicy}
+        for name, kind in choices.items():
+            if getattr(self, name) not in get_args(kind):
+                raise InfoganError(f"{_flag(name)} must be one of {', '.join(get_args(kind))}, got {getattr(self, name)!r}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise InfoganError(f"seed must be an integer from 0 to 2**63 - 1, got {self.seed}")
+
+    def _check_types(self) -> None:
+        """Every field of the type its annotation names (JSON and Python callers alike)."""
+        for item in fields(self):
+            value = getattr(self, item.name)
+            expected = _FIELD_TYPES.get(item.name, str)
+            if value is None and item.name in _OPTIONAL:
+                continue
+            if isinstance(value, bool) and expected is not bool:
+                ok = False
+            elif expected is float:
+                ok = isinstance(value, (int, float))
+            else:
+                ok = isinstance(value, expected)
+            if not ok:
+                raise InfoganError(f"{_flag(item.name)} has the wrong type: {value!r}")
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -113,14 +144,40 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
+        """A config from ``to_dict``'s form; missing keys take the defaults, unknown ones are refused."""
+        if not isinstance(data, dict):
+            raise InfoganError(f"a config must be a JSON object, got {type(data).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise InfoganError(f"unknown config keys: {', '.join(unknown)}")
+            raise InfoganError(f"unknown config keys: {', '.join(map(str, unknown))[:200]}")
         values = dict(data)
         if "latent" in values:
             values["latent"] = LatentSpec.from_dict(values["latent"])
         return cls(**values)
+
+    @classmethod
+    def from_saved(cls, data: object) -> TrainConfig:
+        """A run's saved config: ``from_dict``, but the keys that fix a run's meaning must be there
+        (an empty ``{}`` is not a run with default settings)."""
+        if not isinstance(data, dict):
+            raise InfoganError(f"a config must be a JSON object, got {type(data).__name__}")
+        missing = [key for key in REQUIRED_SAVED if key not in data]
+        if missing:
+            raise InfoganError(f"the config lacks {', '.join(missing)}")
+        return cls.from_dict(data)
+
+    def check_resume(self, saved: TrainConfig, run_dir: object = "the run") -> None:
+        """Refuse to continue ``saved`` with this config where a change would break the run."""
+        if self.identity() != saved.identity():
+            raise CheckpointError(
+                f"{run_dir} was trained with another architecture, dataset or latent spec; resume it with "
+                "its own settings (only steps, intervals, device and on-divergence may change)"
+            )
+        for name in FIXED_ON_RESUME:
+            if getattr(self, name) != getattr(saved, name):
+                raise CheckpointError(f"--{_flag(name)} cannot change when resuming ({run_dir} uses "
+                                      f"{getattr(saved, name)}, not {getattr(self, name)})")
 
     def with_changes(self, **changes: object) -> TrainConfig:
         """A copy with the given fields replaced (validated again)."""
@@ -129,3 +186,13 @@ class TrainConfig:
     def identity(self) -> dict:
         """The fields that fix what a checkpoint's weights mean: a resume must not change them."""
         return {"architecture": self.architecture, "latent": self.latent.to_dict(), "dataset": self.dataset}
+
+
+_FIELD_TYPES: dict[str, type] = {
+    **{name: int for name in ("steps", "batch_size", "seed", "log_every", "image_every", "checkpoint_every",
+                              "eval_every", "keep_checkpoints", "fast_start_steps")},
+    **{name: float for name in ("lr_d", "lr_g", "lr_q", "beta1", "beta2", "leaky_slope",
+                                "fast_start_lr_g", "fast_start_lr_q")},
+    "latent": LatentSpec,
+    "reuse_fakes": bool,
+}

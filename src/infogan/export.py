@@ -23,12 +23,13 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save
 
-from infogan.checkpoint import write_atomic
 from infogan.config import TrainConfig
+from infogan.devices import resolve_device
 from infogan.errors import InfoganError
+from infogan.files import check_output_file, write_atomic
 from infogan.latent import LatentSpec
+from infogan.loaded_run import MAX_SAMPLES, LoadedRun
 from infogan.networks import Generator, get_architecture
-from infogan.run import LoadedRun, resolve_device
 from infogan.sampling import codes_batch, generate
 
 EXPORT_FORMAT = "infogan-generator"
@@ -37,11 +38,7 @@ EXPORT_VERSION = "1"
 
 def export_generator(run: LoadedRun, path: str | Path) -> Path:
     """Write ``run``'s generator with its latent spec, architecture and config; returns the path."""
-    path = Path(path)
-    if path.suffix != ".safetensors":
-        raise InfoganError(f"export file {path} must end in .safetensors")
-    if not path.parent.is_dir():
-        raise InfoganError(f"folder {path.parent} does not exist")
+    path = check_output_file(path, (".safetensors",), "export file")
     tensors = {name: tensor.detach().cpu().contiguous() for name, tensor in run.generator.state_dict().items()}
     metadata = {
         "format": EXPORT_FORMAT,
@@ -81,10 +78,15 @@ class ExportedGenerator:
     def architecture(self) -> str:
         return self.config.architecture
 
+    @property
+    def output_activation(self) -> str:
+        """"sigmoid" (images in [0, 1]) or "tanh" (images in [-1, 1])."""
+        return get_architecture(self.config.architecture).output_activation
+
     def sample(self, count: int, seed: int = 0, codes: dict[str, float | int] | None = None) -> torch.Tensor:
         """``count`` generated images (N, C, H, W) with the named codes fixed, e.g. {"c1": 3}."""
-        if count < 1:
-            raise InfoganError(f"number of images must be positive, got {count}")
+        if isinstance(count, int) and count > MAX_SAMPLES:
+            raise InfoganError(f"number of images must be at most {MAX_SAMPLES}, got {count}")
         return generate(self.generator, self.spec, codes_batch(self.spec, count, seed, codes, self.device))
 
 

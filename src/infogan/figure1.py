@@ -12,9 +12,9 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from infogan.checkpoint import write_atomic
 from infogan.errors import InfoganError
-from infogan.run import read_config, read_metrics
+from infogan.files import check_output_file, write_atomic
+from infogan.run_folder import read_config, read_metrics
 
 
 def figure_png_bytes(figure: Figure) -> bytes:
@@ -26,11 +26,7 @@ def figure_png_bytes(figure: Figure) -> bytes:
 
 def save_figure(figure: Figure, path: str | Path) -> Path:
     """Write the figure as a PNG file, atomically; the path must end in .png."""
-    path = Path(path)
-    if path.suffix.lower() != ".png":
-        raise InfoganError(f"output file {path} must end in .png")
-    if not path.parent.is_dir():
-        raise InfoganError(f"folder {path.parent} does not exist")
+    path = check_output_file(path, (".png",))
     data = figure_png_bytes(figure)
     write_atomic(path, lambda stream: stream.write(data))
     return path

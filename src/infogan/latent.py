@@ -3,19 +3,12 @@
 A ``LatentSpec`` holds the incompressible noise z and the codes c = (c1, ..., cL). From it
 come a batch of samples from the prior P(z) P(c), the generator input, the size and layout
 of Q's output, log Q(c|x) per code, the prior entropy H(c) per code and the variational
-lower bound L_I = E[log Q(c|x)] + H(c) <= I(c; G(z, c)), all in nats.
+lower bound L_I = E[log Q(c|x)] + H(c) <= I(c; G(z, c)), all in nats. Spec strings such as
+``cat:10,unif:2`` are read by ``infogan.latent_parsing``.
 
-Spec strings (``parse_codes``) are what the CLI accepts, for example::
-
-    cat:10,unif:2                      one Cat(10) code, two Uniform(-1, 1) codes
-    cat:10x4,gauss:4:qstd=learned      four Cat(10) codes, four N(0, 1) codes with learned std
-    unif:1:lambda=0.1:low=-2:high=2    one Uniform(-2, 2) code with lambda 0.1
-    cat:10:scale=3.16,unif:2           c1's one-hot enters G multiplied by 3.16
-    noise:62:dist=normal               62 dims of N(0, 1) noise
-
->>> spec = LatentSpec(Noise(62), parse_codes("cat:10,unif:2"))
+>>> spec = LatentSpec(Noise(62), (Code("c1", "categorical", categories=10), Code("c2", "uniform")))
 >>> spec.generator_input_size, spec.q_output_size
-(74, 12)
+(73, 11)
 >>> round(spec.entropy_nats()["c1"], 3)
 2.303
 """
@@ -32,15 +25,6 @@ import torch.nn.functional as F
 from infogan.errors import SpecError
 
 CodeKind = Literal["categorical", "uniform", "gaussian"]
-KIND_ALIASES: dict[str, CodeKind] = {
-    "cat": "categorical",
-    "categorical": "categorical",
-    "unif": "uniform",
-    "uniform": "uniform",
-    "gauss": "gaussian",
-    "gaussian": "gaussian",
-    "normal": "gaussian",
-}
 LOG_STD_RANGE = (-6.0, 4.0)  # clamp for a learned posterior log-std, in log units
 
 
@@ -73,10 +57,8 @@ class Code:
     fixed (``posterior_std``, the authors' MNIST setting: 1.0) or learned (``learned_std``).
     ``input_scale`` multiplies the code's columns of the generator input (the one-hot, or
     the value): 1 is the paper's. It leaves the objective and the prior unchanged; it
-    reparametrises G's first layer, so the code moves G's output sooner (README: a scale of
-    3.16 on c1 alone brings L_I(c1) to 2.25 nats by step 120 on MNIST but splits digits by
-    style; preset ``mnist-scaled`` scales every code by 3.16 and keeps c1 on identity on two
-    seeds of three).
+    reparametrises G's first layer, so the code moves G's output sooner (preset
+    ``mnist-scaled``; docs/results/mnist.md).
     """
 
     name: str
@@ -223,10 +205,33 @@ class LatentSpec:
         return tuple(code for code in self.codes if not code.is_categorical)
 
     def code(self, name: str) -> Code:
+        """The code called ``name``; an unknown name raises ``SpecError`` listing the codes."""
         for code in self.codes:
             if code.name == name:
                 return code
         raise SpecError(f"no code named {name!r}; codes are {', '.join(c.name for c in self.codes)}")
+
+    def check_values(self, values: dict[str, object]) -> dict[str, float | int]:
+        """Fixed code values checked against the spec: {name: category index or finite number}.
+
+        A categorical code takes an integer in 0..k-1 (not 2.7, not True); a continuous code
+        any finite number. Unknown names and wrong types raise ``SpecError``.
+        """
+        if not isinstance(values, dict):
+            raise SpecError(f"code values must be a dict such as {{'c1': 3}}, got {type(values).__name__}")
+        checked: dict[str, float | int] = {}
+        for name, value in values.items():
+            code = self.code(name)
+            if code.is_categorical:
+                if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < code.categories:
+                    raise SpecError(f"{name} is Cat({code.categories}): its value must be an integer in "
+                                    f"0..{code.categories - 1}, got {value!r}")
+                checked[name] = int(value)
+            else:
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                    raise SpecError(f"{name} must be a finite number, got {value!r}")
+                checked[name] = float(value)
+        return checked
 
     def sample(
         self, batch_size: int, rng: torch.Generator | None = None, device: torch.device | str = "cpu"
@@ -299,107 +304,3 @@ class LatentSpec:
             return cls(Noise(**data["noise"]), tuple(Code(**code) for code in data["codes"]))
         except (KeyError, TypeError) as error:
             raise SpecError(f"latent spec is malformed: {error}") from None
-
-
-def _parse_option(code_kind: CodeKind, key: str, raw: str, item: str) -> tuple[str, object]:
-    """One ``key=value`` option of a code item, as a Code field and its value."""
-    numeric = {"lambda": "weight", "low": "low", "high": "high", "mean": "mean", "std": "std", "scale": "input_scale"}
-    try:
-        if key in numeric:
-            return numeric[key], float(raw)
-        if key == "qstd" and code_kind != "categorical":
-            if raw == "learned":
-                return "learned_std", True
-            return "posterior_std", float(raw)
-        if key == "name":
-            if not raw.isidentifier():
-                raise SpecError(f"code name {raw!r} in {item!r} must be letters, digits or _")
-            return "name", raw
-    except ValueError:
-        raise SpecError(f"option {key}={raw!r} in {item!r} is not a number") from None
-    raise SpecError(f"unknown option {key!r} in {item!r} (lambda, low, high, mean, std, qstd, scale, name)")
-
-
-def _parse_item(item: str, first_index: int) -> list[Code]:
-    """One comma-separated item such as ``cat:10x2:lambda=1`` into its codes."""
-    fields = item.split(":")
-    head, options = fields[0], fields[2:]
-    if len(fields) < 2 or not fields[1]:
-        raise SpecError(f"code item {item!r} needs KIND:N, e.g. cat:10 or unif:2")
-    kind = KIND_ALIASES.get(head.strip().lower())
-    if kind is None:
-        raise SpecError(f"unknown code kind {head!r} in {item!r} (use cat, unif or gauss)")
-    size_text, _, repeat_text = fields[1].partition("x")
-    try:
-        size = int(size_text)
-        repeat = int(repeat_text) if repeat_text else 1
-    except ValueError:
-        raise SpecError(f"{fields[1]!r} in {item!r} is not N or NxM with integers") from None
-    if kind == "categorical":
-        count, categories = repeat, size
-    else:
-        count, categories = size * repeat, 0
-    if count < 1 or count > 1000:
-        raise SpecError(f"code item {item!r} must give between 1 and 1000 codes")
-    settings: dict[str, object] = {}
-    for option in options:
-        key, equals, raw = option.partition("=")
-        if not equals:
-            raise SpecError(f"option {option!r} in {item!r} must be key=value")
-        field_name, value = _parse_option(kind, key.strip().lower(), raw.strip(), item)
-        settings[field_name] = value
-    if "name" in settings and count > 1:
-        raise SpecError(f"name= in {item!r} names one code, but the item gives {count}")
-    defaults = {"weight": 1.0}
-    codes = []
-    for offset in range(count):
-        name = str(settings.get("name", f"c{first_index + offset}"))
-        values = {**defaults, **{k: v for k, v in settings.items() if k != "name"}}
-        codes.append(Code(name=name, kind=kind, categories=categories, **values))
-    return codes
-
-
-def parse_codes(text: str) -> tuple[Code, ...]:
-    """Codes from a spec string such as ``cat:10,unif:2`` (see the module docstring)."""
-    if not isinstance(text, str) or not text.strip():
-        raise SpecError("code spec is empty: give e.g. cat:10,unif:2")
-    codes: list[Code] = []
-    for item in text.split(","):
-        item = item.strip()
-        if not item:
-            raise SpecError(f"empty item in code spec {text!r}")
-        if item.lower().startswith("noise"):
-            continue
-        codes.extend(_parse_item(item, len(codes) + 1))
-    names = [code.name for code in codes]
-    if len(set(names)) != len(names):
-        raise SpecError(f"duplicate code names in {text!r}")
-    return tuple(codes)
-
-
-def _is_count(text: str) -> bool:
-    """True for a plain ASCII integer such as ``62``; str.isdigit() alone accepts "²", which int() refuses."""
-    text = text.strip()
-    return text.isascii() and text.isdigit()
-
-
-def parse_noise(text: str, default: Noise | None = None) -> Noise:
-    """Noise from ``62``, ``noise:62`` or ``noise:62:dist=normal``; or the noise item of a code spec."""
-    for item in str(text).split(","):
-        fields = item.strip().split(":")
-        if fields[0].lower() == "noise":
-            fields = fields[1:]
-        elif len(fields) > 1 or not _is_count(fields[0]):
-            continue
-        if not fields or not _is_count(fields[0]) or len(fields[0].strip()) > 9:
-            raise SpecError(f"noise item {item[:40]!r} needs a dimension below 10**9, e.g. noise:62")
-        dist = "uniform"
-        for option in fields[1:]:
-            key, _, value = option.partition("=")
-            if key.strip().lower() != "dist" or value.strip() not in ("uniform", "normal"):
-                raise SpecError(f"noise option {option!r} must be dist=uniform or dist=normal")
-            dist = value.strip()
-        return Noise(int(fields[0]), dist)  # type: ignore[arg-type]
-    if default is None:
-        raise SpecError(f"no noise item in {text!r}")
-    return default

@@ -1,7 +1,7 @@
 """Generator, the shared D/Q body and the D and Q heads, built from an architecture table.
 
-Each of the paper's architectures is one ``Architecture`` value (the appendix tables in
-PAPER.md); one parametrised builder turns it into modules. All kernels are 4x4; a stride-2
+Each of the paper's architectures is one ``Architecture`` value (the appendix tables of
+Chen et al., 2016); one parametrised builder turns it into modules. All kernels are 4x4; a stride-2
 convolution with padding 1 halves the side, a stride-2 transposed convolution doubles it.
 """
 
@@ -12,9 +12,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from infogan.conv import ConvTranspose2d
+from infogan.config import TrainConfig
 from infogan.errors import InfoganError
-from infogan.linear import Linear
 
 
 @dataclass(frozen=True)
@@ -81,19 +80,19 @@ class Generator(nn.Module):
         layers: list[nn.Module] = []
         width = input_size
         if arch.generator_fc:
-            layers += [Linear(input_size, arch.generator_fc), nn.BatchNorm1d(arch.generator_fc), nn.ReLU()]
+            layers += [nn.Linear(input_size, arch.generator_fc), nn.BatchNorm1d(arch.generator_fc), nn.ReLU()]
             width = arch.generator_fc
         flat = start_channels * start_side * start_side
-        layers += [Linear(width, flat), nn.BatchNorm1d(flat), nn.ReLU()]
+        layers += [nn.Linear(width, flat), nn.BatchNorm1d(flat), nn.ReLU()]
         self.fully_connected = nn.Sequential(*layers)
         convs: list[nn.Module] = []
         channels = start_channels
         for layer in arch.generator_convs:
-            convs.append(ConvTranspose2d(channels, layer.channels, 4, layer.stride, _padding(layer)))
+            convs.append(nn.ConvTranspose2d(channels, layer.channels, 4, layer.stride, _padding(layer)))
             convs += [nn.BatchNorm2d(layer.channels)] if layer.batch_norm else []
             convs.append(nn.ReLU())
             channels = layer.channels
-        convs.append(ConvTranspose2d(channels, arch.image_channels, 4, 2, 1))
+        convs.append(nn.ConvTranspose2d(channels, arch.image_channels, 4, 2, 1))
         convs.append(nn.Sigmoid() if arch.output_activation == "sigmoid" else nn.Tanh())
         self.upsample = nn.Sequential(*convs)
 
@@ -117,7 +116,7 @@ class DiscriminatorBody(nn.Module):
             channels, side = layer.channels, _conv_side(side, layer)
         self.convs = nn.Sequential(*layers)  # MNIST: (B, 1, 28, 28) -> (B, 128, 7, 7)
         self.fully_connected = nn.Sequential(
-            Linear(channels * side * side, arch.body_fc), nn.BatchNorm1d(arch.body_fc), nn.LeakyReLU(leaky_slope)
+            nn.Linear(channels * side * side, arch.body_fc), nn.BatchNorm1d(arch.body_fc), nn.LeakyReLU(leaky_slope)
         )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
@@ -134,12 +133,12 @@ class Discriminator(nn.Module):
     def __init__(self, arch: Architecture, q_output_size: int, leaky_slope: float):
         super().__init__()
         self.body = DiscriminatorBody(arch, leaky_slope)
-        self.d_head = Linear(arch.body_fc, 1)
+        self.d_head = nn.Linear(arch.body_fc, 1)
         hidden = arch.q_hidden or arch.body_fc
         q_layers: list[nn.Module] = []
         if arch.q_hidden:
-            q_layers += [Linear(arch.body_fc, hidden), nn.BatchNorm1d(hidden), nn.LeakyReLU(leaky_slope)]
-        q_layers.append(Linear(hidden, max(q_output_size, 1)))
+            q_layers += [nn.Linear(arch.body_fc, hidden), nn.BatchNorm1d(hidden), nn.LeakyReLU(leaky_slope)]
+        q_layers.append(nn.Linear(hidden, max(q_output_size, 1)))
         self.q_head = nn.Sequential(*q_layers)
 
     def forward(self, images: torch.Tensor, detach_q: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
@@ -177,3 +176,32 @@ def build_networks(
     elif weight_init != "pytorch":
         raise InfoganError(f"unknown weight initialisation {weight_init!r}; known: normal, pytorch")
     return generator, discriminator
+
+
+MAX_TRAINING_BYTES = 16 * 2**30  # a latent spec whose layers alone would need more is refused
+
+
+def check_model_size(config: TrainConfig) -> int:
+    """Bytes the latent-dependent layers need in training (weights, gradients, two Adam moments,
+    float32), refused above ``MAX_TRAINING_BYTES`` before anything is allocated; returns it.
+
+    Only G's first layer (input = noise + codes) and Q's last layer (output = code parameters)
+    grow with the latent spec; ``--noise 999999999`` would otherwise fail deep inside torch.
+    """
+    arch, latent = get_architecture(config.architecture), config.latent
+    start_channels, start_side = arch.generator_start
+    first_width = arch.generator_fc or start_channels * start_side * start_side
+    q_width = arch.q_hidden or arch.body_fc
+    parameters = latent.generator_input_size * first_width + q_width * latent.q_output_size
+    activations = config.batch_size * (latent.generator_input_size + latent.q_output_size) * 4
+    needed = 16 * parameters + 4 * activations
+    if needed > MAX_TRAINING_BYTES:
+        raise InfoganError(f"this latent spec needs about {needed / 2**30:.1f} GiB for its first and last layers "
+                           f"alone (limit {MAX_TRAINING_BYTES // 2**30} GiB); use less noise or fewer categories")
+    return needed
+
+
+def build_models(config: TrainConfig) -> tuple[Generator, Discriminator]:
+    """Fresh G and D/Q for a config: its architecture, latent sizes, slope and initialisation."""
+    arch, latent = get_architecture(config.architecture), config.latent
+    return build_networks(arch, latent.generator_input_size, latent.q_output_size, config.leaky_slope, config.weight_init)

@@ -3,13 +3,13 @@
 Both implement the same update rule (Kingma & Ba, with bias correction); they differ in how
 the arithmetic is scheduled. foreach launches about a dozen list-wide kernels per step, each
 a full pass over every parameter, gradient and moment (13.3M floats for the MNIST networks);
-fused does one pass per tensor. On the 2-core CPU that is 56 ms against 11 ms per training
-step (benchmarks/adam_step.py). Parameters agree to float32 rounding (tests/test_optim.py).
+fused does one pass per tensor, several times faster on a CPU (docs/performance.md).
+Parameters agree to float32 rounding (tests/test_optim.py).
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import torch
 

@@ -16,11 +16,12 @@ import numpy as np
 from matplotlib.figure import Figure
 from PIL import Image
 
-from infogan.checkpoint import write_atomic
 from infogan.errors import InfoganError
+from infogan.evaluate.run_metrics import evaluate_run
 from infogan.figure1 import figure_png_bytes, save_figure
-from infogan.networks import get_architecture
-from infogan.run import LoadedRun, load_run, read_metrics
+from infogan.files import check_output_file, write_text_atomic
+from infogan.loaded_run import LoadedRun, load_run
+from infogan.run_folder import REPORT_FILE, read_metrics
 from infogan.viz import traversal_grid
 
 STYLE = """
@@ -51,9 +52,15 @@ def confusion_figure(confusion: list[list[int]], rows: list[int], title: str = "
     return figure
 
 
-def save_confusion_png(confusion: list[list[int]], rows: list[int], path: str | Path, title: str = "") -> Path:
-    """Write a confusion matrix from ``evaluate_run`` ("confusion_matrix", "confusion_rows") as a PNG."""
-    return save_figure(confusion_figure(confusion, rows, title), path)
+def save_confusion_png(evaluation: dict, path: str | Path, code: str | None = None) -> Path:
+    """Write the confusion matrix of a categorical code (default: the first) from ``evaluate_run``'s dict."""
+    codes = check_evaluation(evaluation)["codes"]
+    with_matrix = [name for name, scores in codes.items() if "confusion_matrix" in scores]
+    name = code or (with_matrix[0] if with_matrix else None)
+    if name not in with_matrix:
+        raise InfoganError("a confusion matrix needs a categorical code evaluated on labelled images")
+    scores = codes[name]
+    return save_figure(confusion_figure(scores["confusion_matrix"], scores["confusion_rows"], f"{name} vs test labels"), path)
 
 
 def curves_figure(records: list[dict], prefix: str, entropies: bool = False, y_label: str | None = None) -> Figure | None:
@@ -122,8 +129,7 @@ def _metrics_section(evaluation: dict) -> str:
 
 def _traversals_section(run: LoadedRun) -> str:
     """The c1 grid (rows = categories, columns = noise) and one sweep grid per continuous code."""
-    activation = get_architecture(run.config.architecture).output_activation
-    seed = run.config.seed
+    activation, seed = run.output_activation, run.config.seed
     parts = ["<h2>Traversals</h2>"]
     first = run.spec.categorical[0].name if run.spec.categorical else "noise"
     grids = [(f"{first}: one row per category, columns are noise draws", None)]
@@ -163,23 +169,41 @@ def build_report(run: LoadedRun, evaluation: dict) -> str:
     ])
 
 
+def read_evaluation(path: str | Path) -> dict:
+    """A saved ``infogan evaluate --json`` file, checked to have ``evaluate_run``'s shape."""
+    try:
+        evaluation = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        raise InfoganError(f"cannot read evaluation {path} ({reason})") from None
+    return check_evaluation(evaluation, str(path))
+
+
+def check_evaluation(evaluation: object, source: str = "the evaluation") -> dict:
+    """``evaluation`` if it is shaped like ``evaluate_run``'s dict, else an ``InfoganError``."""
+    codes = evaluation.get("codes") if isinstance(evaluation, dict) else None
+    if not isinstance(codes, dict) or not all(isinstance(scores, dict) for scores in codes.values()):
+        raise InfoganError(f"{source} is not `infogan evaluate --json` output (needs \"codes\": {{name: {{...}}}})")
+    quality = evaluation.get("sample_quality")
+    if quality is not None and not isinstance(quality, dict):
+        raise InfoganError(f"{source}: \"sample_quality\" must be an object")
+    return evaluation
+
+
 def write_report(
-    run_dir: str | Path, out: str | Path | None = None, evaluation: dict | None = None,
+    run_dir: str | Path, out: str | Path | None = None, evaluation: dict | str | Path | None = None,
     device: str = "cpu", **evaluate_options: object,
 ) -> Path:
     """Write RUN_DIR's HTML report to ``out`` (default RUN_DIR/report.html); returns the path.
 
-    Without ``evaluation``, ``evaluate_run(run, **evaluate_options)`` is computed here.
+    ``evaluation``: ``evaluate_run``'s dict, or the path of a saved ``evaluate --json`` file;
+    without it, ``evaluate_run(run, **evaluate_options)`` is computed here.
     """
-    from infogan.evaluate.run_metrics import evaluate_run
-
+    out = check_output_file(out if out is not None else Path(run_dir) / REPORT_FILE, (".html", ".htm"), "report file")
+    if isinstance(evaluation, (str, Path)):
+        evaluation = read_evaluation(evaluation)
+    elif evaluation is not None:
+        evaluation = check_evaluation(evaluation)
     run = load_run(run_dir, device)
-    out = Path(out) if out is not None else Path(run_dir) / "report.html"
-    if out.suffix.lower() not in (".html", ".htm"):
-        raise InfoganError(f"report file {out} must end in .html")
-    if not out.parent.is_dir():
-        raise InfoganError(f"folder {out.parent} does not exist")
     evaluation = evaluation if evaluation is not None else evaluate_run(run, **evaluate_options)
-    text = build_report(run, evaluation)
-    write_atomic(out, lambda stream: stream.write(text.encode()))
-    return out
+    return write_text_atomic(out, build_report(run, evaluation))

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 
 import torch
 
+from infogan.config import MAX_SEED
+from infogan.errors import InfoganError
 from infogan.latent import LatentBatch, LatentSpec
 from infogan.networks import Discriminator, Generator
 
@@ -42,8 +44,11 @@ def codes_batch(
     device: torch.device | str = "cpu",
 ) -> LatentBatch:
     """``size`` prior draws from ``seed`` with the codes named in ``fixed`` set to one value."""
-    batch = spec.sample(size, torch.Generator().manual_seed(seed))
-    for name, value in (fixed or {}).items():
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise InfoganError(f"number of images must be a positive integer, got {size!r}")
+    fixed = spec.check_values(fixed or {})
+    batch = spec.sample(size, torch.Generator().manual_seed(check_seed(seed)))
+    for name, value in fixed.items():
         code = spec.code(name)
         dtype = torch.int64 if code.is_categorical else torch.float32
         batch.codes[name] = torch.full((size,), value, dtype=dtype)
@@ -53,11 +58,22 @@ def codes_batch(
 
 
 @torch.no_grad()
+def q_output(discriminator: Discriminator, images: torch.Tensor, chunk_size: int = 1000) -> torch.Tensor:
+    """Q's raw output (N, q_output_size) for float images (N, C, H, W) in G's range, on the CPU."""
+    device = next(discriminator.parameters()).device
+    with _eval_mode(discriminator):
+        return torch.cat([discriminator(part.to(device))[1].cpu() for part in images.split(chunk_size)])
+
+
 def encode(
     discriminator: Discriminator, spec: LatentSpec, images: torch.Tensor, chunk_size: int = 1000
 ) -> dict[str, torch.Tensor]:
     """Q's posterior per code for float images (N, C, H, W): (N, k) probabilities or (N, 2) [mean, std]."""
-    device = next(discriminator.parameters()).device
-    with _eval_mode(discriminator):
-        q_outputs = [discriminator(part.to(device))[1] for part in images.split(chunk_size)]
-    return spec.posterior(torch.cat(q_outputs))
+    return spec.posterior(q_output(discriminator, images, chunk_size))
+
+
+def check_seed(seed: object) -> int:
+    """``seed`` if it is an integer torch can seed with (0 to 2**63 - 1), else an ``InfoganError``."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise InfoganError(f"seed must be an integer from 0 to 2**63 - 1, got {seed!r}")
+    return seed

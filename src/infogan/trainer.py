@@ -1,4 +1,4 @@
-"""Training: ``train_step`` (a D step, then a G step) and the loop around it.
+"""Training: ``train_step`` (a D step, then a G step) and ``train``, the loop around it.
 
 The D step updates the shared body, D's head and Q's head with
     adversarial(D) - lambda * L_I   (fakes from fresh z, c; G not updated),
@@ -10,7 +10,6 @@ Real and fake images go through D in separate passes (batch-norm statistics per 
 
 from __future__ import annotations
 
-import json
 import math
 import random
 import time
@@ -22,54 +21,36 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from infogan import run as run_folder
-from infogan.allocator import keep_freed_memory
+from infogan import run_folder
 from infogan.checkpoint import (
     BEST_NAME,
-    FORMAT_VERSION,
     checkpoint_name,
     list_checkpoints,
     load_latest_checkpoint,
     prune_checkpoints,
     remove_stray_temporaries,
+    restore_from_checkpoint,
     save_checkpoint,
+    state_to_checkpoint,
 )
 from infogan.config import TrainConfig
 from infogan.data import EpochSampler, LabelledImages, load_dataset, to_float_images
-from infogan.errors import CheckpointError, DataError, DivergenceError
-from infogan.evaluate.clustering import clustering_scores
-from infogan.evaluate.invariance import invariance_per_code
+from infogan.devices import resolve_device
+from infogan.errors import CheckpointError, DataError, InfoganError
+from infogan.evaluate.categorical import categorical_scores
 from infogan.latent import LatentBatch, LatentSpec
 from infogan.losses import discriminator_loss, generator_loss
-from infogan.networks import Discriminator, Generator, get_architecture
-from infogan.optim import load_optimizer_state, make_adam
-from infogan.sampling import encode
-from infogan.viz import save_png, traversal_grid
-
-MAX_ROLLBACKS = 5  # --on-divergence rollback: then stop, the learning rates are 1/32 of the start
-
-
-class _IntervalMeans:
-    """Running means of the step metrics between two log lines."""
-
-    def __init__(self) -> None:
-        self.sums: dict[str, float] = {}
-        self.count = 0
-
-    def add(self, metrics: dict[str, float]) -> None:
-        for name, value in metrics.items():
-            self.sums[name] = self.sums.get(name, 0.0) + value
-        self.count += 1
-
-    def pop(self) -> dict[str, float]:
-        means = {name: total / max(self.count, 1) for name, total in self.sums.items()}
-        self.sums, self.count = {}, 0
-        return means
+from infogan.networks import Discriminator, Generator, build_models, check_model_size, get_architecture
+from infogan.optim import make_adam
+from infogan.rollback import MAX_ROLLBACKS, check_finite, diverged_losses, roll_back
+from infogan.schedule import discriminator_param_groups, end_fast_start, fast_start_active, learning_rates
+from infogan.training_log import IntervalMeans, MetricsLog
+from infogan.viz import save_png, save_traversals, traversal_grid
 
 
 @dataclass
 class TrainingState:
-    """Everything that changes during training and must be checkpointed.
+    """Everything that changes during training and is checkpointed.
 
     ``interval_means`` holds the sums since the last log line, so that a run resumed from a
     checkpoint between two log lines writes the same next line; ``best_accuracy`` is the
@@ -84,48 +65,8 @@ class TrainingState:
     sampler: EpochSampler
     step: int = 0
     elapsed_s: float = 0.0
-    interval_means: _IntervalMeans = field(default_factory=_IntervalMeans)
+    interval_means: IntervalMeans = field(default_factory=IntervalMeans)
     best_accuracy: float | None = None
-
-
-def fast_start_active(config: TrainConfig) -> bool:
-    """Whether the run begins with the faster G / Q-head rates of ``config.fast_start_*``."""
-    return config.fast_start_steps > 0 and (config.fast_start_lr_g is not None or config.fast_start_lr_q is not None)
-
-
-def learning_rates(config: TrainConfig, fast: bool) -> tuple[float, float]:
-    """(G's rate, Q head's rate), during the fast start (``fast``) or after it."""
-    lr_g, lr_q = config.lr_g, config.lr_q if config.lr_q is not None else config.lr_d
-    if fast:
-        lr_g = config.fast_start_lr_g if config.fast_start_lr_g is not None else lr_g
-        lr_q = config.fast_start_lr_q if config.fast_start_lr_q is not None else lr_q
-    return lr_g, lr_q
-
-
-def discriminator_param_groups(discriminator: Discriminator, config: TrainConfig) -> list[dict]:
-    """D's optimiser groups: the body and D head at ``lr_d``, then Q's head at its own rate.
-
-    With neither ``lr_q`` nor a fast start for Q there is one group, so the optimiser (and its
-    checkpointed state) is the one-group Adam of the authors' code.
-    """
-    if config.lr_q is None and not (fast_start_active(config) and config.fast_start_lr_q is not None):
-        return [{"params": list(discriminator.parameters())}]
-    q_head = list(discriminator.q_head.parameters())
-    q_ids = {id(parameter) for parameter in q_head}
-    rest = [parameter for parameter in discriminator.parameters() if id(parameter) not in q_ids]
-    return [{"params": rest}, {"params": q_head, "lr": learning_rates(config, fast_start_active(config))[1]}]
-
-
-def end_fast_start(state: TrainingState, config: TrainConfig) -> None:
-    """Drop G's and Q head's rates from the fast start's to the run's own.
-
-    The rates are scaled, not set, so that a rollback's halving (``roll_back``) survives.
-    """
-    (fast_g, fast_q), (slow_g, slow_q) = learning_rates(config, True), learning_rates(config, False)
-    for group in state.optimizer_g.param_groups:
-        group["lr"] *= slow_g / fast_g
-    if len(state.optimizer_d.param_groups) > 1:
-        state.optimizer_d.param_groups[1]["lr"] *= slow_q / fast_q
 
 
 def build_training_state(config: TrainConfig, device: torch.device, dataset_size: int) -> TrainingState:
@@ -133,9 +74,9 @@ def build_training_state(config: TrainConfig, device: torch.device, dataset_size
     # All three process-wide generators, so that a checkpoint's saved states do not depend
     # on the process that wrote it (a resumed run restores them).
     torch.manual_seed(config.seed)
-    np.random.seed(config.seed)
+    np.random.seed(config.seed % 2**32)
     random.seed(config.seed)
-    generator, discriminator = run_folder.build_models(config)
+    generator, discriminator = build_models(config)
     generator.to(device)
     discriminator.to(device)
     betas = (config.beta1, config.beta2)
@@ -149,14 +90,13 @@ def build_training_state(config: TrainConfig, device: torch.device, dataset_size
 def train_step(
     state: TrainingState, spec: LatentSpec, real_images: torch.Tensor, info_weight: float, reuse_fakes: bool = False
 ) -> dict[str, float]:
-    """One D update then one G update on a batch of float images (B, C, H, W).
+    """One D update then one G update on a batch of float images (B, C, H, W); returns the step's metrics.
 
     ``info_weight`` 1 is InfoGAN (each code's own lambda applies inside); 0 is the plain
     GAN baseline, where Q learns on detached body features and G ignores it.
     ``reuse_fakes`` False draws fresh latents for the G update, as the authors' code does;
     True back-propagates the G update through the D update's fakes (one G forward per step,
-    the same latents for both updates, as the PyTorch DCGAN example and most public
-    InfoGAN implementations do): about 1.1x faster, a different sampling (README, Performance).
+    the same latents for both updates, as most public InfoGAN implementations do).
     """
     generator, discriminator = state.generator, state.discriminator
     batch_size, device = real_images.shape[0], real_images.device
@@ -210,169 +150,57 @@ def generator_update(
     return g_metrics
 
 
-def check_finite(metrics: dict[str, float], step: int) -> None:
-    """Stop with a clear error naming the loss that became NaN or infinite."""
-    for name, value in metrics.items():
-        if not math.isfinite(value):
-            raise DivergenceError(
-                f"{name} became {value} at step {step}; the last good checkpoint is kept "
-                "(--resume with --on-divergence rollback retries it with halved learning rates)"
-            )
+def load_training_data(config: TrainConfig) -> tuple[LabelledImages, LabelledImages | None]:
+    """The training split and (when evaluations are on) the test split, checked against the
+    architecture's image format and the batch size."""
+    arch = get_architecture(config.architecture)
+    train_set = load_dataset(config.dataset, "train", config.data_dir)
+    test_set = load_dataset(config.dataset, "test", config.data_dir) if config.eval_every else None
+    expected = (arch.image_channels, arch.image_size, arch.image_size)
+    for split in (train_set, test_set):
+        if split is not None and tuple(split.images.shape[1:]) != expected:
+            raise DataError(f"the {config.dataset} images are {tuple(split.images.shape[1:])} (C, H, W); "
+                            f"the {config.architecture} architecture needs {expected}")
+    if config.batch_size > len(train_set.images):
+        raise DataError(f"batch size {config.batch_size} exceeds the data set's {len(train_set.images)} images")
+    return train_set, test_set
 
 
-def checkpoint_state(state: TrainingState, config: TrainConfig) -> dict:
-    """The checkpoint dict: tensors and plain data only (safe to load with weights_only)."""
-    return {
-        "version": FORMAT_VERSION,
-        "step": state.step,
-        "elapsed_s": state.elapsed_s,
-        "config": config.to_json(),
-        "generator": state.generator.state_dict(),
-        "discriminator": state.discriminator.state_dict(),
-        "optimizer_g": state.optimizer_g.state_dict(),
-        "optimizer_d": state.optimizer_d.state_dict(),
-        "interval_means": {"sums": dict(state.interval_means.sums), "count": state.interval_means.count},
-        "best_accuracy": state.best_accuracy,
-        "rng": {
-            "latent": state.latent_rng.get_state(),
-            "sampler": state.sampler.state_dict(),
-            **capture_global_rng(),
-        },
-    }
+def steps_for_epochs(config: TrainConfig, epochs: float) -> int:
+    """Updates that make ``epochs`` passes over the config's training set (at least 1)."""
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, float)) or not math.isfinite(epochs) or epochs <= 0:
+        raise InfoganError(f"epochs must be a positive number, got {epochs!r}")
+    size = len(load_dataset(config.dataset, "train", config.data_dir).labels)
+    return max(1, round(epochs * size / config.batch_size))
 
 
-def capture_global_rng() -> dict:
-    """The process-wide random states of torch, NumPy and Python, as tensors and lists."""
-    _, numpy_keys, numpy_position, has_gauss, cached_gauss = np.random.get_state()
-    python_version, python_state, python_gauss = random.getstate()
-    return {
-        "torch": torch.get_rng_state(),
-        "numpy": [torch.from_numpy(numpy_keys.astype(np.int64)), numpy_position, has_gauss, cached_gauss],
-        "python": [python_version, list(python_state), python_gauss],
-    }
-
-
-def restore_global_rng(saved: dict) -> None:
-    torch.set_rng_state(saved["torch"])
-    numpy_keys, numpy_position, has_gauss, cached_gauss = saved["numpy"]
-    np.random.set_state(("MT19937", numpy_keys.numpy().astype(np.uint32), numpy_position, has_gauss, cached_gauss))
-    python_version, python_state, python_gauss = saved["python"]
-    random.setstate((python_version, tuple(python_state), python_gauss))
-
-
-def restore_state(state: TrainingState, checkpoint: dict, config: TrainConfig) -> None:
-    """Load a checkpoint into ``state``; refuse one whose architecture or codes differ."""
-    saved = TrainConfig.from_dict(json.loads(checkpoint["config"]))
-    if saved.identity() != config.identity():
-        raise CheckpointError(
-            "the checkpoint was trained with another architecture, dataset or latent spec; "
-            "resume with the run's own settings or start a new run with --out"
-        )
-    try:
-        state.generator.load_state_dict(checkpoint["generator"])
-        state.discriminator.load_state_dict(checkpoint["discriminator"])
-        load_optimizer_state(state.optimizer_g, checkpoint["optimizer_g"])
-        load_optimizer_state(state.optimizer_d, checkpoint["optimizer_d"])
-    except (RuntimeError, ValueError, KeyError) as error:
-        raise CheckpointError(f"checkpoint does not fit the networks: {str(error).splitlines()[0]}") from None
-    rng = checkpoint["rng"]
-    restore_global_rng(rng)
-    state.latent_rng.set_state(rng["latent"])
-    state.sampler.load_state_dict(rng["sampler"])
-    state.step = int(checkpoint["step"])
-    state.elapsed_s = float(checkpoint.get("elapsed_s", 0.0))
-    saved_means = checkpoint.get("interval_means", {"sums": {}, "count": 0})
-    state.interval_means.sums, state.interval_means.count = dict(saved_means["sums"]), int(saved_means["count"])
-    state.best_accuracy = checkpoint.get("best_accuracy")
-
-
-def roll_back(state: TrainingState, config: TrainConfig, run_dir: Path, diverged: dict[str, float]) -> None:
-    """``--on-divergence rollback``: reload the newest checkpoint and halve both learning rates.
-
-    The rates are halved from the current ones (not the checkpoint's), so repeated rollbacks
-    compound; the halved rates live in the optimiser states and so survive a resume.
-    """
-    diverged_step = state.step
-    learning_rates = [group["lr"] for optimizer in (state.optimizer_g, state.optimizer_d) for group in optimizer.param_groups]
-    bad = sorted(name for name, value in diverged.items() if not math.isfinite(value))
-    checkpoint = load_latest_checkpoint(run_dir / run_folder.CHECKPOINT_DIR, next(state.generator.parameters()).device)
-    if checkpoint is None:
-        raise DivergenceError(
-            f"{bad[0]} became {diverged[bad[0]]} at step {diverged_step}, before any checkpoint to roll back to"
-        )
-    restore_state(state, checkpoint, config)
-    groups = [group for optimizer in (state.optimizer_g, state.optimizer_d) for group in optimizer.param_groups]
-    for group, rate in zip(groups, learning_rates):
-        group["lr"] = rate / 2
-    run_folder.truncate_metrics(run_dir, state.step)
-    run_folder.append_metrics(run_dir, {
-        "kind": "rollback", "step": state.step, "diverged_step": diverged_step, "losses": bad,
-        "lr_g": state.optimizer_g.param_groups[0]["lr"], "lr_d": state.optimizer_d.param_groups[0]["lr"],
-    })
-
-
-def evaluate_categorical(
-    discriminator: Discriminator, spec: LatentSpec, test_set: LabelledImages, output_activation: str
-) -> dict[str, float]:
-    """``eval/<code>/accuracy|nmi|ari`` of every categorical code on a labelled set, via Q,
-    and the label-free ``eval/<code>/invariance`` (see ``infogan.evaluate.invariance``)."""
-    device = next(discriminator.parameters()).device
-    posteriors = encode(discriminator, spec, to_float_images(test_set.images, output_activation).to(device))
-    invariance = invariance_per_code(discriminator, spec, test_set.images, output_activation, posteriors)
-    labels = test_set.labels.numpy()
-    scores = {}
-    for code in spec.categorical:
-        predicted = posteriors[code.name].argmax(dim=1).cpu().numpy()
-        for metric, value in clustering_scores(predicted, labels).items():
-            scores[f"eval/{code.name}/{metric}"] = value
-        scores[f"eval/{code.name}/invariance"] = invariance[code.name]
-    return scores
-
-
-FIXED_ON_RESUME = ("seed", "lr_d", "lr_g", "lr_q", "batch_size", "weight_init",
-                   "fast_start_steps", "fast_start_lr_g", "fast_start_lr_q", "reuse_fakes")
-
-
-def _prepare(config: TrainConfig, run_dir: Path, resume: bool, overwrite: bool) -> TrainConfig:
-    """Check the run folder and, on resume, merge the saved config with the allowed changes."""
-    run_folder.prepare_run_dir(run_dir, resume, overwrite)
+def _check_before_writing(config: TrainConfig, run_dir: Path, resume: bool, overwrite: bool) -> TrainConfig:
+    """Every check that can fail before the run folder is touched; returns the config to train."""
+    if resume and overwrite:
+        raise InfoganError("resume and overwrite contradict each other; choose one")
+    run_folder.check_run_dir(run_dir, resume, overwrite)
     if resume:
-        saved = run_folder.read_config(run_dir)
-        if saved.identity() != config.identity() or saved.mode != config.mode:
-            raise CheckpointError(
-                f"{run_dir} was trained with another architecture, dataset, mode or latent spec; "
-                "resume it with its own settings (only steps, intervals and device may change)"
-            )
-        for name in FIXED_ON_RESUME:  # the optimiser and data-order states were made with these
-            if getattr(config, name) != getattr(saved, name):
-                raise CheckpointError(
-                    f"{name} cannot change when resuming ({run_dir} uses {getattr(saved, name)}, "
-                    f"not {getattr(config, name)}); start from infogan.run.read_config(run_dir)"
-                )
-    run_folder.write_config(run_dir, config)
+        config.check_resume(run_folder.read_config(run_dir), run_dir)
+    check_model_size(config)
+    resolve_device(config.device)
     return config
 
 
-def _save(state: TrainingState, config: TrainConfig, run_dir: Path, best: dict | None = None) -> None:
-    """The step checkpoint, pruned to the newest K; or, with ``best``, ``best.pt`` (never pruned)."""
-    folder = run_dir / run_folder.CHECKPOINT_DIR
-    folder.mkdir(exist_ok=True)
-    if best is not None:
-        save_checkpoint(folder / BEST_NAME, {**checkpoint_state(state, config), "best": best})
-        return
-    save_checkpoint(folder / checkpoint_name(state.step), checkpoint_state(state, config))
-    prune_checkpoints(folder, config.keep_checkpoints)
-
-
 def _resume(state: TrainingState, config: TrainConfig, run_dir: Path, device: torch.device) -> None:
-    """Continue from the newest checkpoint that loads; refuse when there are some and none loads."""
+    """Continue from the newest step checkpoint that loads; refuse when none does."""
     folder = run_dir / run_folder.CHECKPOINT_DIR
     remove_stray_temporaries(folder)  # a write killed before its rename
     checkpoint = load_latest_checkpoint(folder, device)
-    if checkpoint is None and list_checkpoints(folder):
-        raise CheckpointError(f"no checkpoint in {folder} can be loaded; start again with --overwrite")
-    if checkpoint is not None:
-        restore_state(state, checkpoint, config)
+    if checkpoint is None:
+        best = folder / BEST_NAME
+        hint = (f"; {best} is left: copy it to {folder / 'step_XXXXXXXX.pt'} (its step, 8 digits) to continue from it"
+                if best.is_file() else "; start again with --overwrite")
+        state_word = "can be loaded" if list_checkpoints(folder) else "is left"
+        raise CheckpointError(f"cannot resume {run_dir}: no step checkpoint {state_word}{hint}")
+    restore_from_checkpoint(state, checkpoint, config)
+    if config.steps < state.step:
+        raise InfoganError(f"{run_dir} is already at step {state.step}; --steps {config.steps} would go back "
+                           f"(give --steps {state.step} or more)")
     run_folder.truncate_metrics(run_dir, state.step)
 
 
@@ -386,94 +214,115 @@ def train(
 ) -> Path:
     """Train (or continue) a run in ``run_dir`` up to ``config.steps``; returns the folder.
 
-    ``on_start(config, step)`` is called once the data, device and run folder are checked,
-    with the resolved config and the step training starts from (the CLI prints it).
+    Nothing in ``run_dir`` changes before the config, data, device and folder are checked.
+    ``on_start(config, step)`` is called then, with the step training starts from (the CLI
+    prints it). One process trains a run at a time (``run_folder.RunLock``). At the end the
+    traversal grids ``traversal.png`` and ``traversal_<code>.png`` are written.
     """
     run_dir = Path(run_dir)
-    keep_freed_memory()  # malloc reuses freed blocks: no page faults for each step's buffers
-    device = run_folder.resolve_device(config.device)
-    train_set = load_dataset(config.dataset, "train", config.data_dir)
-    test_set = load_dataset(config.dataset, "test", config.data_dir) if config.eval_every else None
-    if config.batch_size > len(train_set.images):  # checked before _prepare, which may replace a run
-        raise DataError(f"batch size {config.batch_size} exceeds the data set's {len(train_set.images)} images")
-    config = _prepare(config, run_dir, resume, overwrite)
-    output_activation = get_architecture(config.architecture).output_activation
+    config = _check_before_writing(config, run_dir, resume, overwrite)
+    train_set, test_set = load_training_data(config)
+    device = resolve_device(config.device)
     state = build_training_state(config, device, len(train_set.images))
-    if resume:
-        _resume(state, config, run_dir, device)
-    if on_start is not None:
-        on_start(config, state.step)
-    real_pool = train_set.images.to(device)  # (N, C, H, W) uint8, whole set in memory
-    info_weight = 0.0 if config.mode == "plain" else 1.0
-    spec, rollbacks = config.latent, 0
-    entropies = {f"entropy/{name}": value for name, value in spec.entropy_nats().items()}
-    (run_dir / run_folder.IMAGE_DIR).mkdir(exist_ok=True)
-    first_code = spec.codes[0].name if spec.codes else None
-    bar = tqdm(total=config.steps, initial=state.step, disable=not progress, dynamic_ncols=True, unit="step")
-    writer = _tensorboard_writer(run_dir)
-    started = time.perf_counter() - state.elapsed_s
-    while state.step < config.steps:
-        real_images = to_float_images(real_pool[state.sampler.next_indices().to(device)], output_activation)
-        metrics = train_step(state, spec, real_images, info_weight, config.reuse_fakes)
-        diverged = not all(math.isfinite(value) for value in metrics.values())
-        if diverged and config.on_divergence == "rollback" and rollbacks < MAX_ROLLBACKS:
-            rollbacks += 1
-            roll_back(state, config, run_dir, metrics)
-            bar.reset(total=config.steps)
-            bar.update(state.step)
-            continue
-        check_finite(metrics, state.step)
-        if fast_start_active(config) and state.step == config.fast_start_steps:
-            end_fast_start(state, config)
-        state.interval_means.add(metrics)
-        state.elapsed_s = time.perf_counter() - started
-        if first_code:
-            bar.set_postfix({f"L_I({first_code})": f"{metrics[f'info/{first_code}']:.3f}",
-                             "H": f"{entropies[f'entropy/{first_code}']:.3f}"}, refresh=False)
-        bar.update(1)
-        _periodic(state, config, run_dir, entropies, test_set, output_activation, writer)
-    bar.close()
-    if writer is not None:
-        writer.close()
+    if not resume:
+        run_folder.create_run_dir(run_dir)
+    with run_folder.RunLock(run_dir):
+        if resume:
+            _resume(state, config, run_dir, device)
+        elif overwrite:
+            run_folder.remove_run_outputs(run_dir)
+        run_folder.write_config(run_dir, config)
+        if on_start is not None:
+            on_start(config, state.step)
+        _train_loop(state, config, run_dir, train_set, test_set, progress)
+        save_traversals(state.generator, config.latent, run_dir / "traversal.png", seed=config.seed,
+                        output_activation=get_architecture(config.architecture).output_activation)
     return run_dir
 
 
-def _tensorboard_writer(run_dir: Path):
-    """A TensorBoard SummaryWriter logging into ``run_dir/tensorboard`` when tensorboard is installed."""
+def _train_loop(
+    state: TrainingState, config: TrainConfig, run_dir: Path, train_set: LabelledImages,
+    test_set: LabelledImages | None, progress: bool,
+) -> None:
+    """Steps until ``config.steps``, with logging, evaluation, images, checkpoints and rollbacks."""
+    device = next(state.generator.parameters()).device
+    activation = get_architecture(config.architecture).output_activation
+    real_pool = train_set.images.to(device)  # (N, C, H, W) uint8, whole set in memory
+    info_weight = 0.0 if config.mode == "plain" else 1.0
+    spec, rollbacks, log = config.latent, 0, MetricsLog(run_dir)
+    (run_dir / run_folder.IMAGE_DIR).mkdir(exist_ok=True)
+    bar = tqdm(total=config.steps, initial=state.step, disable=not progress, dynamic_ncols=True, unit="step")
+    started = time.perf_counter() - state.elapsed_s
     try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:  # tensorboard is optional
-        return None
-    return SummaryWriter(str(run_dir / run_folder.TENSORBOARD_DIR))
+        while state.step < config.steps:
+            real_images = to_float_images(real_pool[state.sampler.next_indices().to(device)], activation)
+            metrics = train_step(state, spec, real_images, info_weight, config.reuse_fakes)
+            if diverged_losses(metrics) and config.on_divergence == "rollback" and rollbacks < MAX_ROLLBACKS:
+                rollbacks += 1
+                log.write(roll_back(state, config, run_dir, metrics))
+                bar.reset(total=config.steps)
+                bar.update(state.step)
+                continue
+            check_finite(metrics, state.step)
+            if fast_start_active(config) and state.step == config.fast_start_steps:
+                end_fast_start(state.optimizer_g, state.optimizer_d, config)
+            state.interval_means.add(metrics)
+            state.elapsed_s = time.perf_counter() - started
+            _show_progress(bar, spec, metrics)
+            _periodic(state, config, run_dir, test_set, activation, log)
+    finally:
+        bar.close()
+        log.close()
 
 
-def _log(run_dir: Path, record: dict, writer) -> None:
-    """One metrics.jsonl line, mirrored to TensorBoard scalars when a writer is open."""
-    run_folder.append_metrics(run_dir, record)
-    if writer is not None:
-        for name, value in record.items():
-            if name not in ("kind", "step") and isinstance(value, (int, float)):
-                writer.add_scalar(name, value, record["step"])
+def _show_progress(bar: tqdm, spec: LatentSpec, metrics: dict[str, float]) -> None:
+    """One step on the bar, with L_I of the first code beside its H(c)."""
+    if spec.codes:
+        code = spec.codes[0]
+        bar.set_postfix({f"L_I({code.name})": f"{metrics[f'info/{code.name}']:.3f}",
+                         "H": f"{code.entropy_nats():.3f}"}, refresh=False)
+    bar.update(1)
 
 
 def _periodic(
-    state: TrainingState, config: TrainConfig, run_dir: Path,
-    entropies: dict[str, float], test_set: LabelledImages | None, output_activation: str, writer=None,
+    state: TrainingState, config: TrainConfig, run_dir: Path, test_set: LabelledImages | None,
+    activation: str, log: MetricsLog,
 ) -> None:
     """Metrics lines, evaluation (and best.pt), image grids and checkpoints at their intervals and at the end."""
-    step, last = state.step, state.step == config.steps
+    step, last, spec = state.step, state.step == config.steps, config.latent
     if step % config.log_every == 0 or last:
-        record = {"kind": "train", "step": step, "time_s": round(state.elapsed_s, 3), **state.interval_means.pop(), **entropies}
-        _log(run_dir, record, writer)
-    if test_set is not None and config.latent.categorical and (step % config.eval_every == 0 or last):
-        scores = evaluate_categorical(state.discriminator, config.latent, test_set, output_activation)
-        _log(run_dir, {"kind": "eval", "step": step, "time_s": round(state.elapsed_s, 3), **scores}, writer)
-        best_metric = f"eval/{config.latent.categorical[0].name}/accuracy"
-        if state.best_accuracy is None or scores[best_metric] > state.best_accuracy:
-            state.best_accuracy = scores[best_metric]
-            _save(state, config, run_dir, best={"metric": best_metric, "value": scores[best_metric]})
+        entropies = {f"entropy/{name}": value for name, value in spec.entropy_nats().items()}
+        log.write({"kind": "train", "step": step, "time_s": round(state.elapsed_s, 3),
+                   **state.interval_means.pop(), **entropies})
+    if test_set is not None and spec.categorical and (step % config.eval_every == 0 or last):
+        _evaluate(state, config, run_dir, test_set, activation, log)
     if step % config.image_every == 0 or last:
-        grid = traversal_grid(state.generator, config.latent, None, seed=config.seed, output_activation=output_activation)
+        grid = traversal_grid(state.generator, spec, None, seed=config.seed, output_activation=activation)
         save_png(grid, run_dir / run_folder.IMAGE_DIR / f"step_{step:08d}.png")
     if step % config.checkpoint_every == 0 or last:
         _save(state, config, run_dir)
+
+
+def _evaluate(
+    state: TrainingState, config: TrainConfig, run_dir: Path, test_set: LabelledImages, activation: str,
+    log: MetricsLog,
+) -> None:
+    """An ``eval`` line of every categorical code's test-set scores; ``best.pt`` when c1 improves."""
+    scores = categorical_scores(state.discriminator, config.latent, test_set.images, test_set.labels, activation)
+    flat = {f"eval/{code}/{metric}": value for code, values in scores.items() for metric, value in values.items()}
+    log.write({"kind": "eval", "step": state.step, "time_s": round(state.elapsed_s, 3), **flat})
+    best_metric = f"eval/{config.latent.categorical[0].name}/accuracy"
+    if best_metric in flat and (state.best_accuracy is None or flat[best_metric] > state.best_accuracy):
+        state.best_accuracy = flat[best_metric]
+        _save(state, config, run_dir, best={"metric": best_metric, "value": flat[best_metric]})
+
+
+def _save(state: TrainingState, config: TrainConfig, run_dir: Path, best: dict | None = None) -> None:
+    """The step checkpoint, pruned to the newest K; or, with ``best``, ``best.pt`` (never pruned)."""
+    folder = run_dir / run_folder.CHECKPOINT_DIR
+    folder.mkdir(exist_ok=True)
+    if best is not None:
+        save_checkpoint(folder / BEST_NAME, {**state_to_checkpoint(state, config), "best": best})
+        return
+    save_checkpoint(folder / checkpoint_name(state.step), state_to_checkpoint(state, config))
+    prune_checkpoints(folder, config.keep_checkpoints)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
-from infogan.checkpoint import write_atomic
 from infogan.errors import InfoganError
+from infogan.files import check_output_file, write_atomic
 from infogan.latent import LatentBatch, LatentSpec
 from infogan.networks import Generator
-from infogan.sampling import generate
+from infogan.sampling import check_seed, generate
 
 TRAVERSAL_VALUES = (-2.0, 2.0)  # the paper sweeps continuous codes beyond the -1..1 prior
+MAX_COLUMNS = 100  # columns of a traversal grid
+MAX_GRID_IMAGES = 10_000  # images in one sample grid
 
 
 def image_grid(images: torch.Tensor, rows: int, columns: int, output_activation: str = "sigmoid") -> np.ndarray:
@@ -34,14 +37,19 @@ def image_grid(images: torch.Tensor, rows: int, columns: int, output_activation:
 
 def save_png(array: np.ndarray, path: str | Path) -> Path:
     """Write an (H, W, 1 or 3) uint8 array as a PNG, atomically."""
-    path = Path(path)
-    if path.suffix.lower() != ".png":
-        raise InfoganError(f"output file {path} must end in .png")
-    if not path.parent.is_dir():
-        raise InfoganError(f"folder {path.parent} does not exist")
+    path = check_output_file(path, (".png",))
     image = Image.fromarray(array[:, :, 0] if array.shape[2] == 1 else array)
     write_atomic(path, lambda stream: image.save(stream, format="PNG"))
     return path
+
+
+def save_image_grid(images: torch.Tensor, out: str | Path, output_activation: str = "sigmoid") -> Path:
+    """Images (N, C, H, W) in G's range as one near-square PNG grid at ``out``."""
+    count = images.shape[0]
+    if not 1 <= count <= MAX_GRID_IMAGES:
+        raise InfoganError(f"a grid holds 1 to {MAX_GRID_IMAGES} images, got {count}")
+    columns = math.ceil(math.sqrt(count))
+    return save_png(image_grid(images, math.ceil(count / columns), columns, output_activation), out)
 
 
 def traversal_batch(spec: LatentSpec, code_name: str | None, columns: int, seed: int) -> tuple[LatentBatch, int]:
@@ -51,9 +59,11 @@ def traversal_batch(spec: LatentSpec, code_name: str | None, columns: int, seed:
     fixed noise per row and every other continuous code at 0. With ``code_name`` None, the
     columns are different noise draws (the paper's c1-only grid). Returns (batch, rows).
     """
+    if isinstance(columns, bool) or not isinstance(columns, int) or not 2 <= columns <= MAX_COLUMNS:
+        raise InfoganError(f"columns must be an integer from 2 to {MAX_COLUMNS}, got {columns!r}")
     first_categorical = spec.categorical[0] if spec.categorical else None
     rows = first_categorical.categories if first_categorical else 10
-    batch = spec.sample(rows * columns, torch.Generator().manual_seed(seed))
+    batch = spec.sample(rows * columns, torch.Generator().manual_seed(check_seed(seed)))
     row_index = torch.arange(rows).repeat_interleave(columns)  # (rows * columns,)
     if first_categorical is not None:
         batch.codes[first_categorical.name] = row_index

@@ -23,8 +23,7 @@ import torch
 from scipy.stats import spearmanr
 
 from infogan.errors import InfoganError
-from infogan.networks import get_architecture
-from infogan.run import LoadedRun
+from infogan.loaded_run import LoadedRun
 from infogan.sampling import codes_batch, generate
 from infogan.viz import TRAVERSAL_VALUES
 
@@ -169,7 +168,7 @@ def measure_continuous_codes(run: LoadedRun, draws: int = 200, steps: int = 9, s
     if draws < 2 or steps < 2:
         raise InfoganError(f"need at least 2 draws and 2 steps, got draws={draws}, steps={steps}")
     spec = run.spec
-    activation = get_architecture(run.config.architecture).output_activation
+    activation = run.output_activation
     sweep = torch.linspace(*TRAVERSAL_VALUES, steps)  # (steps,)
     code_values = sweep.repeat(draws).numpy()  # (draws * steps,), draw-major
     groups = np.repeat(np.arange(draws), steps)

@@ -11,20 +11,43 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 
-def contingency_table(predicted: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Counts (num_categories, num_labels): row = predicted category, column = true label."""
+def contingency_table(predicted: np.ndarray, labels: np.ndarray, categories: int | None = None) -> np.ndarray:
+    """Counts (num_categories, num_labels): row = predicted category, column = true label.
+
+    ``categories`` gives every category of the code a row, predicted or not; without it the
+    rows go up to the largest predicted category.
+    """
     predicted, labels = np.asarray(predicted, dtype=np.int64), np.asarray(labels, dtype=np.int64)
-    rows, columns = predicted.max(initial=0) + 1, labels.max(initial=0) + 1
-    table = np.zeros((rows, columns), dtype=np.int64)
+    rows = categories if categories is not None else predicted.max(initial=0) + 1
+    table = np.zeros((rows, labels.max(initial=0) + 1), dtype=np.int64)
     np.add.at(table, (predicted, labels), 1)
     return table
 
 
-def hungarian_mapping(predicted: np.ndarray, labels: np.ndarray) -> dict[int, int]:
-    """The category -> label assignment (one-to-one) that maximises matched counts."""
-    table = contingency_table(predicted, labels)
+def hungarian_mapping(predicted: np.ndarray, labels: np.ndarray, categories: int | None = None) -> dict[int, int]:
+    """The one-to-one category -> label assignment that maximises matched counts.
+
+    With ``categories``, every category of the code takes part (so each gets a label when
+    there are at least as many labels as categories); without, only rows up to the largest
+    predicted category.
+    """
+    table = contingency_table(predicted, labels, categories)
     category_index, label_index = linear_sum_assignment(table, maximize=True)
     return {int(c): int(label) for c, label in zip(category_index, label_index)}
+
+
+def matched_confusion(predicted: np.ndarray, labels: np.ndarray, categories: int) -> tuple[list[list[int]], list[int]]:
+    """Counts (categories, num_labels) with rows in matched order, and the category of each row.
+
+    Rows are sorted by the label each category is matched to (with as many categories as
+    labels, row i is the category matched to label i and a perfect code is diagonal);
+    categories left without a label follow, in index order.
+    """
+    table = contingency_table(predicted, labels, categories)
+    mapping = hungarian_mapping(predicted, labels, categories)
+    matched = sorted(mapping, key=mapping.get)
+    order = matched + [category for category in range(categories) if category not in mapping]
+    return table[order].tolist(), order
 
 
 def clustering_accuracy(predicted: np.ndarray, labels: np.ndarray) -> float:

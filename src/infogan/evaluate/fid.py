@@ -25,12 +25,11 @@ import torch.nn.functional as F
 from scipy.linalg import LinAlgWarning, sqrtm
 from torch import nn
 
-from infogan.checkpoint import write_atomic
 from infogan.data import load_dataset, to_float_images
 from infogan.errors import InfoganError
-from infogan.evaluate.run_metrics import matched_labels
-from infogan.networks import get_architecture
-from infogan.run import LoadedRun
+from infogan.evaluate.clustering import hungarian_mapping
+from infogan.files import write_atomic
+from infogan.loaded_run import LoadedRun
 
 CACHE_ENV = "INFOGAN_CACHE"
 CACHE_FILE = "digit_classifier.pt"
@@ -203,7 +202,7 @@ def _check_mnist_run(run: LoadedRun) -> str:
     """The run's output activation; the digit classifier only knows MNIST."""
     if run.config.dataset != "mnist":
         raise InfoganError(f"the digit classifier is trained on MNIST; run {run.run_dir} uses {run.config.dataset!r}")
-    return get_architecture(run.config.architecture).output_activation
+    return run.output_activation
 
 
 def _unit_range(images: torch.Tensor, output_activation: str) -> torch.Tensor:
@@ -236,7 +235,7 @@ def c1_faithfulness(
 
     For each category k of the categorical ``code`` (default the first), ``per_category``
     images with c = k; the digit k stands for is ``mapping[k]`` (category -> label, e.g.
-    ``run_metrics.matched_labels``), else the Hungarian matching of Q's predictions on the
+    ``hungarian_mapping`` with every category), else the Hungarian matching of Q's predictions on the
     test set over all categories. Categories without a label (more categories than digits,
     or left out of ``mapping``) are skipped.
     """
@@ -248,7 +247,7 @@ def c1_faithfulness(
     if mapping is None:
         test_set = load_dataset("mnist", "test", data_dir or run.config.data_dir)
         predicted = run.predict(test_set.images, name).numpy()
-        mapping = matched_labels(predicted, test_set.labels.numpy(), run.spec.code(name).categories)
+        mapping = hungarian_mapping(predicted, test_set.labels.numpy(), run.spec.code(name).categories)
     mapping = {int(category): int(label) for category, label in mapping.items()}
     correct = total = 0
     for category, label in sorted(mapping.items()):

@@ -5,14 +5,10 @@ digit identity, Q's category for an image survives such a nudge; if some categor
 a digit by style (position, slant, thickness), images near that style boundary change
 category. The fraction of images whose category survives is the *invariance* of the code.
 It uses no labels, so it can choose among runs (or seeds) where test accuracy cannot be
-used; see the README for how well it ranked our MNIST runs.
+used; docs/results/mnist.md shows how well it ranked our MNIST runs.
 
 The nudge moves whole pixels and never resamples: every pixel value is kept, only its place
-changes. An earlier version rotated by up to 10 degrees and shifted by fractions of a pixel
-with bilinear resampling, which also blurs; a Q that reads sharpness then changes category
-for a reason that has nothing to do with identity (measured, README: a run with test
-accuracy 0.957 whose categories a half-strength 3x3 blur flips for 80% of test images
-scored 0.475 with that nudge and 0.81 with whole-pixel shifts).
+changes, so a Q that reads sharpness (which resampling would blur) cannot move the score.
 """
 
 from __future__ import annotations

@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-import numpy as np
 import torch
-from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import r2_score
 
-from infogan.data import load_dataset, to_float_images
+from infogan.data import load_dataset
 from infogan.errors import InfoganError
-from infogan.evaluate.clustering import clustering_scores, hungarian_mapping, posterior_information
-from infogan.evaluate.invariance import invariance_per_code
+from infogan.evaluate.attributes import measure_continuous_codes
+from infogan.evaluate.categorical import categorical_scores
+from infogan.evaluate.fid import c1_faithfulness, digit_fid, load_or_train_classifier
 from infogan.latent import LatentBatch, LatentSpec
-from infogan.networks import get_architecture
-from infogan.run import LoadedRun
-from infogan.sampling import generate
+from infogan.loaded_run import LoadedRun
+from infogan.sampling import codes_batch, generate, q_output
 
 
-@torch.no_grad()
 def _q_on_samples(run: LoadedRun, samples: int, seed: int) -> tuple[LatentBatch, torch.Tensor]:
     """``samples`` prior draws and Q's raw output (samples, q_output_size) on G's images, CPU."""
-    spec = run.spec
-    batch = spec.sample(samples, torch.Generator().manual_seed(seed))
-    images = generate(run.generator, spec, batch)
-    run.discriminator.eval()
-    q_output = torch.cat([run.discriminator(part)[1] for part in images.split(1000)]).cpu()
-    return batch, q_output
+    batch = codes_batch(run.spec, samples, seed, device=run.device)
+    images = generate(run.generator, run.spec, batch)
+    batch.codes = {name: values.cpu() for name, values in batch.codes.items()}
+    return batch, q_output(run.discriminator, images)
 
 
 def information_on_samples(run: LoadedRun, samples: int = 10000, seed: int = 0) -> dict[str, float]:
@@ -57,61 +52,13 @@ def reconstruction_on_samples(run: LoadedRun, samples: int = 10000, seed: int = 
     return _compute_reconstruction(run.spec, q_output, batch)
 
 
-def category_label_table(predicted: np.ndarray, labels: np.ndarray, categories: int) -> np.ndarray:
-    """Counts (categories, num_labels): row = category, column = true label; every category has a row."""
-    table = np.zeros((categories, int(labels.max(initial=0)) + 1), dtype=np.int64)
-    np.add.at(table, (predicted, labels), 1)
-    return table
-
-
-def matched_labels(predicted: np.ndarray, labels: np.ndarray, categories: int) -> dict[int, int]:
-    """Hungarian category -> label matching over all ``categories``, predicted or not.
-
-    Unlike the test-set ``mapping`` (only categories Q ever predicts), every category gets
-    a label when there are at least as many labels as categories.
-    """
-    table = category_label_table(predicted, labels, categories)
-    category_index, label_index = linear_sum_assignment(table, maximize=True)
-    return {int(c): int(label) for c, label in zip(category_index, label_index)}
-
-
-def _compute_confusion(
-    predicted: np.ndarray, labels: np.ndarray, categories: int
-) -> tuple[list[list[int]], list[int], dict[int, int]]:
-    """Counts (categories, num_labels) with rows in matched order, the row categories, the matching.
-
-    Rows are sorted by the label each category is matched to (with as many categories as
-    labels, row i is the category matched to label i and a perfect code is diagonal);
-    categories left without a label follow, in index order.
-    """
-    table = category_label_table(predicted, labels, categories)
-    mapping = matched_labels(predicted, labels, categories)
-    matched = sorted(mapping, key=mapping.get)
-    order = matched + [category for category in range(categories) if category not in mapping]
-    return table[order].tolist(), order, mapping
-
-
 def _categorical_scores(run: LoadedRun, data_dir: str | None) -> tuple[dict[str, dict], dict[str, dict[int, int]]]:
     """Per categorical code on the labelled test set: clustering scores, mapping, confusion;
     and the complete category -> label matching of each code."""
     test_set = load_dataset(run.config.dataset, "test", data_dir or run.config.data_dir)
-    activation = get_architecture(run.config.architecture).output_activation
-    posteriors = run.encode(to_float_images(test_set.images, activation))
-    invariance = invariance_per_code(run.discriminator, run.spec, test_set.images, activation, posteriors)
-    labels = test_set.labels.numpy()
-    scores, matchings = {}, {}
-    for code in run.spec.categorical:
-        predicted = posteriors[code.name].argmax(dim=1).cpu().numpy()
-        confusion, rows, matchings[code.name] = _compute_confusion(predicted, labels, code.categories)
-        scores[code.name] = {
-            **clustering_scores(predicted, labels),
-            "real_information_nats": posterior_information(posteriors[code.name].cpu().numpy()),
-            "invariance": invariance[code.name],
-            "mapping": {str(k): v for k, v in hungarian_mapping(predicted, labels).items()},
-            "test_images": len(labels),
-            "confusion_matrix": confusion,
-            "confusion_rows": rows,
-        }
+    scores = categorical_scores(run.discriminator, run.spec, test_set.images, test_set.labels,
+                                run.output_activation, detail=True)
+    matchings = {name: code_scores.pop("matching") for name, code_scores in scores.items()}
     return scores, matchings
 
 
@@ -119,8 +66,6 @@ def _sample_quality(
     run: LoadedRun, matching: dict[int, int] | None, data_dir: str | None, samples: int, seed: int
 ) -> dict:
     """Digit FID, the classifier's accuracy on generated digits of c1, its own test accuracy."""
-    from infogan.evaluate.fid import c1_faithfulness, digit_fid, load_or_train_classifier
-
     classifier = load_or_train_classifier(data_dir=data_dir)
     faithfulness = None
     if matching is not None:
@@ -175,8 +120,6 @@ def evaluate_run(
         for name, scores in scores_by_code.items():
             codes[name].update(scores)
     if attributes and spec.continuous:
-        from infogan.evaluate.attributes import measure_continuous_codes
-
         for name, scores in measure_continuous_codes(run, draws=attribute_draws, seed=seed).items():
             codes[name].update(scores)
     result = {"run": str(run.run_dir), "step": run.step, "dataset": run.config.dataset, "codes": codes}

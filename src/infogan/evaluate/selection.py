@@ -4,7 +4,7 @@ Seeds of one configuration can end far apart (on MNIST, some split two digits by
 instead of identity). ``rank_runs`` scores each run by how often Q's category of a real image
 survives a shift by one or two whole pixels (``infogan.evaluate.invariance``), averaged over its
 newest checkpoints, and sorts them, best first. Only images are used, never labels. Compare runs of one
-configuration at the same step; the README shows how the ranking matched test accuracy.
+configuration at the same step; docs/results/mnist.md shows how the ranking matched test accuracy.
 """
 
 from __future__ import annotations
@@ -18,15 +18,14 @@ from infogan.checkpoint import list_checkpoints
 from infogan.data import load_dataset
 from infogan.errors import InfoganError, InfoganWarning
 from infogan.evaluate.invariance import invariance_per_code
-from infogan.networks import get_architecture
-from infogan.run import CHECKPOINT_DIR, LoadedRun, load_run, read_config
+from infogan.loaded_run import LoadedRun, load_run
+from infogan.run_folder import CHECKPOINT_DIR, read_config
 
 
 def categorical_invariance(run: LoadedRun, images: torch.Tensor, seed: int = 0) -> dict[str, float]:
     """{code name: invariance in [0, 1]} of every categorical code of a loaded run on uint8
     images (N, C, H, W); see ``invariance_per_code``."""
-    activation = get_architecture(run.config.architecture).output_activation
-    return invariance_per_code(run.discriminator, run.spec, images, activation, seed=seed)
+    return invariance_per_code(run.discriminator, run.spec, images, run.output_activation, seed=seed)
 
 
 def _code_name(run: LoadedRun, code: str | None) -> str:
@@ -49,9 +48,9 @@ def score_run(run_dir: str | Path, code: str | None = None, data_dir: str | None
               device: str = "cpu", checkpoints: int = 3) -> dict:
     """{"run", "step", "code", "invariance", "invariance_by_step"} of one run: the mean
     invariance over its newest ``checkpoints`` step checkpoints (one checkpoint's value moves a
-    little as D and Q keep training, up to 0.018 on our MNIST runs: see the README)."""
-    if checkpoints < 1:
-        raise InfoganError(f"--checkpoints must be positive, got {checkpoints}")
+    little as D and Q keep training, up to 0.018 on our MNIST runs: docs/results/mnist.md)."""
+    if isinstance(checkpoints, bool) or not isinstance(checkpoints, int) or not 1 <= checkpoints <= 100:
+        raise InfoganError(f"checkpoints must be an integer from 1 to 100, got {checkpoints!r}")
     config = read_config(Path(run_dir))
     images = load_dataset(config.dataset, "test", data_dir or config.data_dir).images
     by_step: dict[int, float] = {}
@@ -59,7 +58,7 @@ def score_run(run_dir: str | Path, code: str | None = None, data_dir: str | None
         run = load_run(run_dir, device, checkpoint=path)
         name = _code_name(run, code)
         by_step[run.step] = categorical_invariance(run, images)[name]
-    return {"run": str(run_dir), "step": max(by_step), "code": name,
+    return {"run": str(run_dir), "step": max(by_step), "code": name, "categories": run.spec.code(name).categories,
             "invariance": sum(by_step.values()) / len(by_step), "invariance_by_step": by_step}
 
 
@@ -73,6 +72,10 @@ def rank_runs(
     if not run_dirs:
         raise InfoganError("name at least one run folder")
     rows = [score_run(run_dir, code, data_dir, device, checkpoints) for run_dir in run_dirs]
+    kinds = {row["categories"] for row in rows}
+    if len(kinds) > 1:
+        raise InfoganError("the runs' codes have different numbers of categories "
+                           f"({', '.join(sorted(map(str, kinds)))}); rank runs of one configuration")
     if len({row["step"] for row in rows}) > 1:
         warnings.warn("the runs are at different steps; invariance grows with training, so compare runs "
                       "at the same step", InfoganWarning, stacklevel=2)

@@ -88,7 +88,11 @@ def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dic
     except pickle.UnpicklingError as error:
         # torch's message is a paragraph of advice around one line that says what was refused.
         boilerplate = ("Weights only load failed", "Please file an issue", "Check the documentation")
-        reasons = [line.strip() for line in str(error).splitlines() if line.strip() and not line.strip().startswith(boilerplate)]
+        reasons = [
+            line.strip()
+            for line in str(error).splitlines()
+            if line.strip() and not line.strip().startswith(boilerplate)
+        ]
         reason = reasons[0] if reasons else "unsafe content"
         raise CheckpointError(f"{path} holds objects a safe load refuses ({reason[:160]})") from None
     except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError, KeyError, IndexError) as error:

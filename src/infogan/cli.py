@@ -13,9 +13,28 @@ from pathlib import Path
 
 from infogan.errors import InfoganError, InfoganWarning
 
-TRAIN_FIELDS = ("batch_size", "seed", "device", "mode", "lr_d", "lr_g", "lr_q", "weight_init", "data_dir", "steps",
-                "log_every", "eval_every", "image_every", "checkpoint_every", "keep_checkpoints", "on_divergence",
-                "fast_start_steps", "fast_start_lr_g", "fast_start_lr_q", "reuse_fakes")
+TRAIN_FIELDS = (
+    "batch_size",
+    "seed",
+    "device",
+    "mode",
+    "lr_d",
+    "lr_g",
+    "lr_q",
+    "weight_init",
+    "data_dir",
+    "steps",
+    "log_every",
+    "eval_every",
+    "image_every",
+    "checkpoint_every",
+    "keep_checkpoints",
+    "on_divergence",
+    "fast_start_steps",
+    "fast_start_lr_g",
+    "fast_start_lr_q",
+    "reuse_fakes",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,23 +60,45 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--lr-d", type=float, help="Adam learning rate of D and Q")
     train.add_argument("--lr-g", type=float, help="Adam learning rate of G")
     train.add_argument("--lr-q", type=float, help="Adam learning rate of Q's head (default: --lr-d)")
-    train.add_argument("--fast-start", dest="fast_start_steps", type=int, metavar="STEPS",
-                       help="train the first STEPS updates with --fast-start-lr-g / --fast-start-lr-q (0: off)")
+    train.add_argument(
+        "--fast-start",
+        dest="fast_start_steps",
+        type=int,
+        metavar="STEPS",
+        help="train the first STEPS updates with --fast-start-lr-g / --fast-start-lr-q (0: off)",
+    )
     train.add_argument("--fast-start-lr-g", type=float, help="G's learning rate during the fast start")
     train.add_argument("--fast-start-lr-q", type=float, help="Q head's learning rate during the fast start")
-    train.add_argument("--init", dest="weight_init", choices=("normal", "pytorch"),
-                       help="weight initialisation: normal = N(0, 0.02) as in the authors' code, "
-                            "pytorch = PyTorch's layer defaults (default: the preset's)")
-    train.add_argument("--reuse-fakes", action="store_const", const=True,
-                       help="G step back-propagates through the D step's fakes (same latents; one G forward)")
+    train.add_argument(
+        "--init",
+        dest="weight_init",
+        choices=("normal", "pytorch"),
+        help="weight initialisation: normal = N(0, 0.02) as in the authors' code, "
+        "pytorch = PyTorch's layer defaults (default: the preset's)",
+    )
+    train.add_argument(
+        "--reuse-fakes",
+        action="store_const",
+        const=True,
+        help="G step back-propagates through the D step's fakes (same latents; one G forward)",
+    )
     train.add_argument("--data-dir", help="folder with the dataset's files (default: bundled MNIST)")
     for name in ("log-every", "eval-every", "image-every", "checkpoint-every", "keep-checkpoints"):
         train.add_argument(f"--{name}", type=int)
-    train.add_argument("--resume", nargs="?", const=True, default=False, metavar="RUN_DIR",
-                       help="continue the run in --out (or in RUN_DIR) from its newest valid checkpoint")
+    train.add_argument(
+        "--resume",
+        nargs="?",
+        const=True,
+        default=False,
+        metavar="RUN_DIR",
+        help="continue the run in --out (or in RUN_DIR) from its newest valid checkpoint",
+    )
     train.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
-    train.add_argument("--on-divergence", choices=("stop", "rollback"),
-                       help="on a NaN/inf loss: stop (default), or reload the last checkpoint with halved learning rates")
+    train.add_argument(
+        "--on-divergence",
+        choices=("stop", "rollback"),
+        help="on a NaN/inf loss: stop (default), or reload the last checkpoint with halved learning rates",
+    )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -70,9 +111,12 @@ def _add_inference(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the generated samples")
     evaluate.add_argument("--no-attributes", action="store_true", help="skip slant/width of continuous codes")
-    evaluate.add_argument("--no-fid", action="store_true",
-                          help="skip digit FID and classifier accuracy (the first use trains and caches a small "
-                               "MNIST classifier: a few minutes on a CPU)")
+    evaluate.add_argument(
+        "--no-fid",
+        action="store_true",
+        help="skip digit FID and classifier accuracy (the first use trains and caches a small "
+        "MNIST classifier: a few minutes on a CPU)",
+    )
     evaluate.add_argument("--confusion-png", type=Path, metavar="FILE.png", help="write c1's confusion matrix")
     traverse = commands.add_parser("traverse", help="the paper's Figure 2 grids, one per continuous code")
     traverse.add_argument("run_dir", type=Path)
@@ -186,8 +230,14 @@ def _run_evaluate(args: argparse.Namespace) -> None:
 
     if args.confusion_png is not None:
         check_output_file(args.confusion_png, (".png",))
-    result = evaluate_run(load_run(args.run_dir, args.device), args.data_dir, args.samples, args.seed,
-                          attributes=not args.no_attributes, fid=not args.no_fid)
+    result = evaluate_run(
+        load_run(args.run_dir, args.device),
+        args.data_dir,
+        args.samples,
+        args.seed,
+        attributes=not args.no_attributes,
+        fid=not args.no_fid,
+    )
     if args.confusion_png is not None:
         print(save_confusion_png(result, args.confusion_png), file=sys.stderr)
     if args.json:
@@ -199,9 +249,11 @@ def _run_evaluate(args: argparse.Namespace) -> None:
     quality = result.get("sample_quality")
     if quality:
         faithful = quality["classifier_accuracy_on_generated"]
-        print(f"  digit FID {quality['digit_fid']:.2f} (small MNIST classifier, not Inception); generated digits "
-              f"read as their category's digit: {'-' if faithful is None else f'{faithful:.4f}'}; "
-              f"classifier test accuracy {quality['classifier_test_accuracy']:.4f}")
+        print(
+            f"  digit FID {quality['digit_fid']:.2f} (small MNIST classifier, not Inception); generated digits "
+            f"read as their category's digit: {'-' if faithful is None else f'{faithful:.4f}'}; "
+            f"classifier test accuracy {quality['classifier_test_accuracy']:.4f}"
+        )
 
 
 def _code_line(scores: dict) -> str:
@@ -210,8 +262,10 @@ def _code_line(scores: dict) -> str:
     if "accuracy" in scores:
         line += f"; accuracy {scores['accuracy']:.4f}, NMI {scores['nmi']:.4f}, ARI {scores['ari']:.4f}"
     if "invariance" in scores:
-        line += (f"; label-free L_I on real images {scores['real_information_nats']:.3f} nats, "
-                 f"label-free invariance {scores['invariance']:.3f}")
+        line += (
+            f"; label-free L_I on real images {scores['real_information_nats']:.3f} nats, "
+            f"label-free invariance {scores['invariance']:.3f}"
+        )
     if "reconstruction" in scores:
         measure = "accuracy" if scores["kind"] == "categorical" else "R^2"
         line += f"; Q recovers it: {measure} {scores['reconstruction']:.3f}"
@@ -257,8 +311,17 @@ def _run_export(args: argparse.Namespace) -> None:
 def _run_report(args: argparse.Namespace) -> None:
     from infogan.report import write_report
 
-    print(write_report(args.run_dir, args.out, args.evaluation, data_dir=args.data_dir, samples=args.samples,
-                       attributes=not args.no_attributes, fid=not args.no_fid))
+    print(
+        write_report(
+            args.run_dir,
+            args.out,
+            args.evaluation,
+            data_dir=args.data_dir,
+            samples=args.samples,
+            attributes=not args.no_attributes,
+            fid=not args.no_fid,
+        )
+    )
 
 
 def _run_select(args: argparse.Namespace) -> None:
@@ -291,22 +354,35 @@ def _run_bench(args: argparse.Namespace) -> None:
     from infogan.bench import run_benchmark
     from infogan.presets import get_preset
 
-    config = get_preset(args.preset).with_changes(batch_size=args.batch_size, device=args.device,
-                                                  reuse_fakes=args.reuse_fakes)
+    config = get_preset(args.preset).with_changes(
+        batch_size=args.batch_size, device=args.device, reuse_fakes=args.reuse_fakes
+    )
     result = run_benchmark(config, args.steps, args.repeats, args.warmup)
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"{result['images_per_s']:.1f} images/s ({result['ms_per_step']:.1f} ms/step, batch {result['batch_size']}, "
-          f"{result['device']}, {result['threads']} threads)")
-    print(f"{result['flops_per_step'] / 1e9:.2f} GFLOP/step = {result['achieved_flops_per_s'] / 1e9:.1f} GFLOP/s, "
-          f"{100 * result['fraction_of_matmul_peak']:.0f}% of the measured float32 matmul rate "
-          f"({result['matmul_flops_per_s'] / 1e9:.1f} GFLOP/s); peak memory {result['peak_memory_mb']:.0f} MiB")
+    print(
+        f"{result['images_per_s']:.1f} images/s ({result['ms_per_step']:.1f} ms/step, batch {result['batch_size']}, "
+        f"{result['device']}, {result['threads']} threads)"
+    )
+    print(
+        f"{result['flops_per_step'] / 1e9:.2f} GFLOP/step = {result['achieved_flops_per_s'] / 1e9:.1f} GFLOP/s, "
+        f"{100 * result['fraction_of_matmul_peak']:.0f}% of the measured float32 matmul rate "
+        f"({result['matmul_flops_per_s'] / 1e9:.1f} GFLOP/s); peak memory {result['peak_memory_mb']:.0f} MiB"
+    )
 
 
-COMMANDS = {"train": _run_train, "evaluate": _run_evaluate, "traverse": _run_traverse, "sample": _run_sample,
-            "export": _run_export, "report": _run_report, "select": _run_select, "figure1": _run_figure1,
-            "bench": _run_bench}
+COMMANDS = {
+    "train": _run_train,
+    "evaluate": _run_evaluate,
+    "traverse": _run_traverse,
+    "sample": _run_sample,
+    "export": _run_export,
+    "report": _run_report,
+    "select": _run_select,
+    "figure1": _run_figure1,
+    "bench": _run_bench,
+}
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

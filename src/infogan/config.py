@@ -21,8 +21,20 @@ MAX_STEPS = 10**9
 # Fields that must be in a run's saved config.json: they fix what its checkpoints mean.
 REQUIRED_SAVED = ("architecture", "dataset", "latent", "seed", "steps", "batch_size")
 # A resume may not change these: the optimiser and data-order states were made with them.
-FIXED_ON_RESUME = ("preset", "seed", "lr_d", "lr_g", "lr_q", "batch_size", "weight_init", "mode",
-                   "fast_start_steps", "fast_start_lr_g", "fast_start_lr_q", "reuse_fakes")
+FIXED_ON_RESUME = (
+    "preset",
+    "seed",
+    "lr_d",
+    "lr_g",
+    "lr_q",
+    "batch_size",
+    "weight_init",
+    "mode",
+    "fast_start_steps",
+    "fast_start_lr_g",
+    "fast_start_lr_q",
+    "reuse_fakes",
+)
 FLAG_NAMES = {"weight_init": "--init", "fast_start_steps": "--fast-start", "batch_size": "--batch-size"}
 
 
@@ -114,7 +126,9 @@ class TrainConfig:
         choices = {"weight_init": WeightInit, "mode": Mode, "device": DeviceName, "on_divergence": DivergencePolicy}
         for name, kind in choices.items():
             if getattr(self, name) not in get_args(kind):
-                raise InfoganError(f"{_flag(name)} must be one of {', '.join(get_args(kind))}, got {getattr(self, name)!r}")
+                raise InfoganError(
+                    f"{_flag(name)} must be one of {', '.join(get_args(kind))}, got {getattr(self, name)!r}"
+                )
         if not 0 <= self.seed <= MAX_SEED:
             raise InfoganError(f"seed must be an integer from 0 to 2**63 - 1, got {self.seed}")
 
@@ -176,8 +190,10 @@ class TrainConfig:
             )
         for name in FIXED_ON_RESUME:
             if getattr(self, name) != getattr(saved, name):
-                raise CheckpointError(f"--{_flag(name)} cannot change when resuming ({run_dir} uses "
-                                      f"{getattr(saved, name)}, not {getattr(self, name)})")
+                raise CheckpointError(
+                    f"--{_flag(name)} cannot change when resuming ({run_dir} uses "
+                    f"{getattr(saved, name)}, not {getattr(self, name)})"
+                )
 
     def with_changes(self, **changes: object) -> TrainConfig:
         """A copy with the given fields replaced (validated again)."""
@@ -189,10 +205,24 @@ class TrainConfig:
 
 
 _FIELD_TYPES: dict[str, type] = {
-    **{name: int for name in ("steps", "batch_size", "seed", "log_every", "image_every", "checkpoint_every",
-                              "eval_every", "keep_checkpoints", "fast_start_steps")},
-    **{name: float for name in ("lr_d", "lr_g", "lr_q", "beta1", "beta2", "leaky_slope",
-                                "fast_start_lr_g", "fast_start_lr_q")},
+    **{
+        name: int
+        for name in (
+            "steps",
+            "batch_size",
+            "seed",
+            "log_every",
+            "image_every",
+            "checkpoint_every",
+            "eval_every",
+            "keep_checkpoints",
+            "fast_start_steps",
+        )
+    },
+    **{
+        name: float
+        for name in ("lr_d", "lr_g", "lr_q", "beta1", "beta2", "leaky_slope", "fast_start_lr_g", "fast_start_lr_q")
+    },
     "latent": LatentSpec,
     "reuse_fakes": bool,
 }

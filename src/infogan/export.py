@@ -80,7 +80,7 @@ class ExportedGenerator:
 
     @property
     def output_activation(self) -> str:
-        """"sigmoid" (images in [0, 1]) or "tanh" (images in [-1, 1])."""
+        """ "sigmoid" (images in [0, 1]) or "tanh" (images in [-1, 1])."""
         return get_architecture(self.config.architecture).output_activation
 
     def sample(self, count: int, seed: int = 0, codes: dict[str, float | int] | None = None) -> torch.Tensor:
@@ -108,7 +108,9 @@ def load_exported(path: str | Path, device: str = "cpu") -> ExportedGenerator:
     try:
         generator.load_state_dict(tensors)
     except RuntimeError:
-        raise InfoganError(f"{path}: the weights do not fit a {metadata['architecture']} generator for its latent spec") from None
+        raise InfoganError(
+            f"{path}: the weights do not fit a {metadata['architecture']} generator for its latent spec"
+        ) from None
     target = resolve_device(device)
     return ExportedGenerator(generator.to(target).eval(), spec, config.with_changes(latent=spec), step, target)
 

@@ -32,7 +32,9 @@ def save_figure(figure: Figure, path: str | Path) -> Path:
     return path
 
 
-def info_curve(run_dir: str | Path, code: str | None = None, max_step: int | None = None) -> tuple[str, list[int], list[float], float]:
+def info_curve(
+    run_dir: str | Path, code: str | None = None, max_step: int | None = None
+) -> tuple[str, list[int], list[float], float]:
     """(code, steps, L_I in nats, H(c) in nats) of a run's training log, up to ``max_step``.
 
     ``code`` defaults to the run's first categorical code.
@@ -84,15 +86,19 @@ def figure1_summary(
     late = [value for step, value in zip(steps, info) if step >= 500]
     peak = max(range(len(plain_info)), key=plain_info.__getitem__)
     return {
-        "code": code, "entropy_nats": entropy,
+        "code": code,
+        "entropy_nats": entropy,
         "infogan": {
             **{f"step_{step}": _value_at(steps, info, step) for step in (30, 100, 200)},
             "first_step_at_or_above": next((step for step, value in zip(steps, info) if value >= threshold), None),
             "threshold": threshold,
             "min_from_step_500": min(late) if late else None,
         },
-        "plain": {"peak": plain_info[peak], "peak_step": plain_steps[peak],
-                  "max_from_step_500": max((v for step, v in zip(plain_steps, plain_info) if step >= 500), default=None)},
+        "plain": {
+            "peak": plain_info[peak],
+            "peak_step": plain_steps[peak],
+            "max_from_step_500": max((v for step, v in zip(plain_steps, plain_info) if step >= 500), default=None),
+        },
     }
 
 
@@ -101,10 +107,14 @@ def summary_line(summary: dict) -> str:
     info, plain = summary["infogan"], summary["plain"]
     early = " / ".join("-" if info[f"step_{s}"] is None else f"{info[f'step_{s}']:.3f}" for s in (30, 100, 200))
     late = "" if info["min_from_step_500"] is None else f"lowest from step 500 on {info['min_from_step_500']:.3f}; "
-    plain_late = "" if plain["max_from_step_500"] is None else f", highest from step 500 on {plain['max_from_step_500']:.3f}"
-    return (f"InfoGAN L_I({summary['code']}) at steps 30/100/200: {early} nats; first >= {info['threshold']} at "
-            f"step {info['first_step_at_or_above']}; {late}plain GAN peak {plain['peak']:.3f} at step "
-            f"{plain['peak_step']}{plain_late} (H = {summary['entropy_nats']:.3f})")
+    plain_late = (
+        "" if plain["max_from_step_500"] is None else f", highest from step 500 on {plain['max_from_step_500']:.3f}"
+    )
+    return (
+        f"InfoGAN L_I({summary['code']}) at steps 30/100/200: {early} nats; first >= {info['threshold']} at "
+        f"step {info['first_step_at_or_above']}; {late}plain GAN peak {plain['peak']:.3f} at step "
+        f"{plain['peak_step']}{plain_late} (H = {summary['entropy_nats']:.3f})"
+    )
 
 
 def save_figure1(infogan_run: str | Path, plain_run: str | Path, out: str | Path, max_step: int | None = 1000) -> Path:

@@ -10,6 +10,8 @@ from typing import BinaryIO
 
 from infogan.errors import InfoganError
 
+MAX_NAME_BYTES = 255  # the longest file name the common file systems take
+
 
 def _current_umask() -> int:
     mask = os.umask(0)
@@ -65,19 +67,24 @@ def check_output_file(path: str | Path, suffixes: tuple[str, ...], what: str = "
     path = Path(path)
     if path.suffix.lower() not in suffixes:
         raise InfoganError(f"{what} {path} must end in {' or '.join(suffixes)}")
+    longest = max((len(part.encode()) for part in path.parts), default=0)
+    if longest > MAX_NAME_BYTES:
+        raise InfoganError(f"a name in the {what}'s path is too long ({longest} bytes; at most {MAX_NAME_BYTES})")
+    check_writable_folder(path.parent)
     if path.is_dir():
         raise InfoganError(f"{what} {path} is a folder; give a file name")
-    check_writable_folder(path.parent)
-    if len(path.name.encode()) > 255:
-        raise InfoganError(f"{what} name is too long ({len(path.name.encode())} bytes; at most 255)")
     return path
 
 
 def check_writable_folder(folder: str | Path) -> Path:
     """``folder`` if it exists and a file can be created in it; else an ``InfoganError``."""
     folder = Path(folder)
-    if not folder.is_dir():
-        raise InfoganError(f"folder {folder} does not exist")
+    try:
+        exists, is_folder = folder.exists(), folder.is_dir()
+    except OSError as error:  # a path too long for the file system
+        raise InfoganError(f"folder {str(folder)[:80]}... cannot be used ({error.strerror})") from None
+    if not is_folder:
+        raise InfoganError(f"folder {folder} {'is not a folder' if exists else 'does not exist'}")
     try:
         handle, probe = tempfile.mkstemp(dir=folder, prefix=".infogan-write-test-")
         os.close(handle)

@@ -80,15 +80,10 @@ class Code:
             raise SpecError(f"unknown code kind {self.kind!r} (use cat, unif or gauss)")
         if _finite(self.weight, f"lambda of {self.name}") < 0:
             raise SpecError(f"lambda of {self.name} must be >= 0, got {self.weight}")
-        if self.kind == "categorical":
-            if not isinstance(self.categories, int) or self.categories < 2:
-                raise SpecError(
-                    f"categorical code {self.name} needs at least 2 categories, "
-                    f"got {self.categories!r}"
-                )
-        if self.kind == "uniform":
-            if _finite(self.low, "low") >= _finite(self.high, "high"):
-                raise SpecError(f"uniform code {self.name} needs low < high, got {self.low} >= {self.high}")
+        if self.kind == "categorical" and (not isinstance(self.categories, int) or self.categories < 2):
+            raise SpecError(f"categorical code {self.name} needs at least 2 categories, got {self.categories!r}")
+        if self.kind == "uniform" and _finite(self.low, "low") >= _finite(self.high, "high"):
+            raise SpecError(f"uniform code {self.name} needs low < high, got {self.low} >= {self.high}")
         if self.kind == "gaussian":
             _finite(self.mean, "mean")
             if _finite(self.std, "std") <= 0:
@@ -224,8 +219,10 @@ class LatentSpec:
             code = self.code(name)
             if code.is_categorical:
                 if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < code.categories:
-                    raise SpecError(f"{name} is Cat({code.categories}): its value must be an integer in "
-                                    f"0..{code.categories - 1}, got {value!r}")
+                    raise SpecError(
+                        f"{name} is Cat({code.categories}): its value must be an integer in "
+                        f"0..{code.categories - 1}, got {value!r}"
+                    )
                 checked[name] = int(value)
             else:
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):

@@ -39,7 +39,7 @@ class LoadedRun:
 
     @property
     def output_activation(self) -> str:
-        """"sigmoid" (images in [0, 1]) or "tanh" (images in [-1, 1])."""
+        """ "sigmoid" (images in [0, 1]) or "tanh" (images in [-1, 1])."""
         return get_architecture(self.config.architecture).output_activation
 
     def sample(self, count: int, seed: int = 0, codes: dict[str, float | int] | None = None) -> torch.Tensor:

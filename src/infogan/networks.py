@@ -160,7 +160,10 @@ def init_weights(module: nn.Module) -> None:
 
 
 def build_networks(
-    arch: Architecture, generator_input_size: int, q_output_size: int, leaky_slope: float,
+    arch: Architecture,
+    generator_input_size: int,
+    q_output_size: int,
+    leaky_slope: float,
     weight_init: str = "normal",
 ) -> tuple[Generator, Discriminator]:
     """Fresh G and D/Q for an architecture and a latent spec's sizes.
@@ -196,12 +199,17 @@ def check_model_size(config: TrainConfig) -> int:
     activations = config.batch_size * (latent.generator_input_size + latent.q_output_size) * 4
     needed = 16 * parameters + 4 * activations
     if needed > MAX_TRAINING_BYTES:
-        raise InfoganError(f"this latent spec needs about {needed / 2**30:.1f} GiB for its first and last layers "
-                           f"alone (limit {MAX_TRAINING_BYTES // 2**30} GiB); use less noise or fewer categories")
+        raise InfoganError(
+            f"this latent spec needs about {needed / 2**30:.1f} GiB for its first and last layers "
+            f"alone (limit {MAX_TRAINING_BYTES // 2**30} GiB); use less noise or fewer categories"
+        )
     return needed
 
 
 def build_models(config: TrainConfig) -> tuple[Generator, Discriminator]:
     """Fresh G and D/Q for a config: its architecture, latent sizes, slope and initialisation."""
+    check_model_size(config)
     arch, latent = get_architecture(config.architecture), config.latent
-    return build_networks(arch, latent.generator_input_size, latent.q_output_size, config.leaky_slope, config.weight_init)
+    return build_networks(
+        arch, latent.generator_input_size, latent.q_output_size, config.leaky_slope, config.weight_init
+    )

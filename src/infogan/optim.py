@@ -14,7 +14,9 @@ from collections.abc import Iterable
 import torch
 
 
-def make_adam(parameters: Iterable[torch.nn.Parameter] | Iterable[dict], lr: float, betas: tuple[float, float]) -> torch.optim.Adam:
+def make_adam(
+    parameters: Iterable[torch.nn.Parameter] | Iterable[dict], lr: float, betas: tuple[float, float]
+) -> torch.optim.Adam:
     """Adam(lr, betas) over parameters or param groups, ``fused=True`` where this device supports it."""
     parameters = list(parameters)
     try:

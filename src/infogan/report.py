@@ -60,10 +60,14 @@ def save_confusion_png(evaluation: dict, path: str | Path, code: str | None = No
     if name not in with_matrix:
         raise InfoganError("a confusion matrix needs a categorical code evaluated on labelled images")
     scores = codes[name]
-    return save_figure(confusion_figure(scores["confusion_matrix"], scores["confusion_rows"], f"{name} vs test labels"), path)
+    return save_figure(
+        confusion_figure(scores["confusion_matrix"], scores["confusion_rows"], f"{name} vs test labels"), path
+    )
 
 
-def curves_figure(records: list[dict], prefix: str, entropies: bool = False, y_label: str | None = None) -> Figure | None:
+def curves_figure(
+    records: list[dict], prefix: str, entropies: bool = False, y_label: str | None = None
+) -> Figure | None:
     """Every ``prefix*`` series of the training records against step (with H(c) dashed); None if none."""
     keys = sorted({key for record in records for key in record if key.startswith(prefix)})
     if not keys:
@@ -74,7 +78,7 @@ def curves_figure(records: list[dict], prefix: str, entropies: bool = False, y_l
         points = [(r["step"], r[key]) for r in records if key in r]
         color = f"C{index % 10}"
         axes.plot(*zip(*points), label=key, color=color, marker="." if len(points) < 30 else None)
-        name = key[len(prefix):]
+        name = key[len(prefix) :]
         if entropies and f"entropy/{name}" in records[-1]:
             axes.axhline(records[-1][f"entropy/{name}"], color=color, linestyle="--", linewidth=0.8)
     axes.set_xlabel("iteration")
@@ -112,14 +116,18 @@ def _metrics_section(evaluation: dict) -> str:
     """The evaluation's scalar numbers as tables, and one confusion matrix per categorical code."""
     codes = evaluation.get("codes", {})
     rows = [{"code": name, **scores} for name, scores in codes.items()]
-    columns = ["code"] + list(dict.fromkeys(
-        key for scores in codes.values() for key, value in scores.items() if not isinstance(value, (dict, list))
-    ))
+    columns = ["code"] + list(
+        dict.fromkeys(
+            key for scores in codes.values() for key, value in scores.items() if not isinstance(value, (dict, list))
+        )
+    )
     parts = [f"<h2>Metrics at step {_cell(evaluation.get('step'))}</h2>", _table(rows, columns)]
     quality = evaluation.get("sample_quality")
     if quality:
-        parts += ["<h3>Sample quality (digit classifier features, not Inception FID)</h3>",
-                  _table([quality], list(quality))]
+        parts += [
+            "<h3>Sample quality (digit classifier features, not Inception FID)</h3>",
+            _table([quality], list(quality)),
+        ]
     for name, scores in codes.items():
         if "confusion_matrix" in scores:
             figure = confusion_figure(scores["confusion_matrix"], scores["confusion_rows"], f"{name} vs test labels")
@@ -158,15 +166,22 @@ def build_report(run: LoadedRun, evaluation: dict) -> str:
     """The HTML text of a run's report, given ``evaluate_run``'s dict for it."""
     title = f"infogan run {run.run_dir} at step {run.step}"
     config_text = html.escape(run.config.to_json())
-    return "\n".join([
-        "<!DOCTYPE html>", '<html><head><meta charset="utf-8">', f"<title>{html.escape(title)}</title>",
-        f"<style>{STYLE}</style></head><body>", f"<h1>{html.escape(title)}</h1>",
-        f"<p>Latent: {html.escape(run.spec.describe())}</p>",
-        _metrics_section(evaluation), _curves_section(Path(run.run_dir)), _traversals_section(run),
-        f"<h2>Configuration</h2><pre>{config_text}</pre>",
-        f"<h2>Evaluation JSON</h2><pre>{html.escape(json.dumps(evaluation, indent=1))}</pre>",
-        "</body></html>",
-    ])
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html><head><meta charset="utf-8">',
+            f"<title>{html.escape(title)}</title>",
+            f"<style>{STYLE}</style></head><body>",
+            f"<h1>{html.escape(title)}</h1>",
+            f"<p>Latent: {html.escape(run.spec.describe())}</p>",
+            _metrics_section(evaluation),
+            _curves_section(Path(run.run_dir)),
+            _traversals_section(run),
+            f"<h2>Configuration</h2><pre>{config_text}</pre>",
+            f"<h2>Evaluation JSON</h2><pre>{html.escape(json.dumps(evaluation, indent=1))}</pre>",
+            "</body></html>",
+        ]
+    )
 
 
 def read_evaluation(path: str | Path) -> dict:
@@ -183,16 +198,19 @@ def check_evaluation(evaluation: object, source: str = "the evaluation") -> dict
     """``evaluation`` if it is shaped like ``evaluate_run``'s dict, else an ``InfoganError``."""
     codes = evaluation.get("codes") if isinstance(evaluation, dict) else None
     if not isinstance(codes, dict) or not all(isinstance(scores, dict) for scores in codes.values()):
-        raise InfoganError(f"{source} is not `infogan evaluate --json` output (needs \"codes\": {{name: {{...}}}})")
+        raise InfoganError(f'{source} is not `infogan evaluate --json` output (needs "codes": {{name: {{...}}}})')
     quality = evaluation.get("sample_quality")
     if quality is not None and not isinstance(quality, dict):
-        raise InfoganError(f"{source}: \"sample_quality\" must be an object")
+        raise InfoganError(f'{source}: "sample_quality" must be an object')
     return evaluation
 
 
 def write_report(
-    run_dir: str | Path, out: str | Path | None = None, evaluation: dict | str | Path | None = None,
-    device: str = "cpu", **evaluate_options: object,
+    run_dir: str | Path,
+    out: str | Path | None = None,
+    evaluation: dict | str | Path | None = None,
+    device: str = "cpu",
+    **evaluate_options: object,
 ) -> Path:
     """Write RUN_DIR's HTML report to ``out`` (default RUN_DIR/report.html); returns the path.
 

@@ -57,5 +57,11 @@ def roll_back(state: TrainingState, config: TrainConfig, run_dir: Path, metrics:
     restore_from_checkpoint(state, checkpoint, config)
     set_rates([rate / 2 for rate in rates], *optimizers)
     truncate_metrics(run_dir, state.step)
-    return {"kind": "rollback", "step": state.step, "diverged_step": diverged_step, "losses": bad,
-            "lr_g": state.optimizer_g.param_groups[0]["lr"], "lr_d": state.optimizer_d.param_groups[0]["lr"]}
+    return {
+        "kind": "rollback",
+        "step": state.step,
+        "diverged_step": diverged_step,
+        "losses": bad,
+        "lr_g": state.optimizer_g.param_groups[0]["lr"],
+        "lr_d": state.optimizer_d.param_groups[0]["lr"],
+    }

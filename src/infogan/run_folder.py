@@ -23,7 +23,7 @@ from pathlib import Path
 
 from infogan.config import TrainConfig
 from infogan.errors import InfoganError, InfoganWarning
-from infogan.files import check_writable_folder, write_text_atomic
+from infogan.files import MAX_NAME_BYTES, check_writable_folder, write_text_atomic
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
@@ -43,6 +43,15 @@ OWN_FILES = {
 
 def holds_run(run_dir: Path) -> bool:
     return (Path(run_dir) / CONFIG_FILE).is_file()
+
+
+def _is_stub_entry(path: Path) -> bool:
+    """What a start killed before its config.json leaves: the lock, temporaries, empty subfolders."""
+    if path.is_symlink():
+        return False
+    if path.is_dir():
+        return path.name in OWN_FILES and not any(path.iterdir())
+    return path.name == LOCK_FILE or bool(re.match(r"^\..*\.tmp$", path.name))
 
 
 def own_files(run_dir: Path) -> list[Path]:
@@ -73,6 +82,9 @@ def check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
     folder that holds a run. A folder of other files is never taken.
     """
     run_dir = Path(run_dir)
+    longest = max((len(part.encode()) for part in run_dir.parts), default=0)
+    if longest > MAX_NAME_BYTES:
+        raise InfoganError(f"a name in the run folder's path is too long ({longest} bytes; at most {MAX_NAME_BYTES})")
     if run_dir.exists() and not run_dir.is_dir():
         raise InfoganError(f"output path {run_dir} exists and is not a folder")
     if resume:
@@ -82,13 +94,11 @@ def check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
         return
     if holds_run(run_dir) and not overwrite:
         raise InfoganError(f"{run_dir} already holds a run; pass --resume to continue it or --overwrite to replace it")
-    if run_dir.is_dir() and not holds_run(run_dir) and any(run_dir.iterdir()):
+    if run_dir.is_dir() and not holds_run(run_dir) and not all(_is_stub_entry(item) for item in run_dir.iterdir()):
         raise InfoganError(f"{run_dir} is not empty and holds no infogan run; choose another --out")
     existing = next((parent for parent in (run_dir, *run_dir.parents) if parent.exists()), Path("."))
     if not existing.is_dir():
         raise InfoganError(f"cannot create {run_dir}: {existing} is not a folder")
-    if len(run_dir.name.encode()) > 255:
-        raise InfoganError(f"run folder name is too long ({len(run_dir.name.encode())} bytes; at most 255)")
     check_writable_folder(existing)
 
 
@@ -139,12 +149,16 @@ class RunLock:
         if holder is not None:
             host, pid = holder
             if host != socket.gethostname():
-                raise InfoganError(f"{self.path.parent} is being trained on host {host} (pid {pid}); "
-                                   f"if it is not, delete {self.path}")
+                raise InfoganError(
+                    f"{self.path.parent} is being trained on host {host} (pid {pid}); if it is not, delete {self.path}"
+                )
             if _process_alive(pid):
                 raise InfoganError(f"{self.path.parent} is being trained by process {pid}; wait for it or stop it")
-            warnings.warn(f"taking over the lock of {self.path.parent} from process {pid}, which has ended",
-                          InfoganWarning, stacklevel=3)
+            warnings.warn(
+                f"taking over the lock of {self.path.parent} from process {pid}, which has ended",
+                InfoganWarning,
+                stacklevel=3,
+            )
         self.path.unlink(missing_ok=True)
 
     def release(self) -> None:
@@ -178,7 +192,9 @@ def read_config(run_dir: Path) -> TrainConfig:
     run_dir = Path(run_dir)
     path = run_dir / CONFIG_FILE
     if not run_dir.is_dir():
-        raise InfoganError(f"run folder {run_dir} does not exist" if not run_dir.exists() else f"{run_dir} is not a folder")
+        raise InfoganError(
+            f"run folder {run_dir} does not exist" if not run_dir.exists() else f"{run_dir} is not a folder"
+        )
     try:
         data = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
@@ -228,8 +244,9 @@ def read_metrics(run_dir: Path, kind: str | None = None) -> list[dict]:
         if not isinstance(record, dict) or not isinstance(record.get("step", 0), int):
             if number == len(lines):  # the last line, without its newline: a torn write
                 continue
-            raise InfoganError(f"{path} line {number} is not a metrics record (a JSON object with a step); "
-                               "fix or remove that line")
+            raise InfoganError(
+                f"{path} line {number} is not a metrics record (a JSON object with a step); fix or remove that line"
+            )
         if kind is None or record.get("kind") == kind:
             records.append(record)
     return records

@@ -159,8 +159,10 @@ def load_training_data(config: TrainConfig) -> tuple[LabelledImages, LabelledIma
     expected = (arch.image_channels, arch.image_size, arch.image_size)
     for split in (train_set, test_set):
         if split is not None and tuple(split.images.shape[1:]) != expected:
-            raise DataError(f"the {config.dataset} images are {tuple(split.images.shape[1:])} (C, H, W); "
-                            f"the {config.architecture} architecture needs {expected}")
+            raise DataError(
+                f"the {config.dataset} images are {tuple(split.images.shape[1:])} (C, H, W); "
+                f"the {config.architecture} architecture needs {expected}"
+            )
     if config.batch_size > len(train_set.images):
         raise DataError(f"batch size {config.batch_size} exceeds the data set's {len(train_set.images)} images")
     return train_set, test_set
@@ -193,14 +195,19 @@ def _resume(state: TrainingState, config: TrainConfig, run_dir: Path, device: to
     checkpoint = load_latest_checkpoint(folder, device)
     if checkpoint is None:
         best = folder / BEST_NAME
-        hint = (f"; {best} is left: copy it to {folder / 'step_XXXXXXXX.pt'} (its step, 8 digits) to continue from it"
-                if best.is_file() else "; start again with --overwrite")
+        hint = (
+            f"; {best} is left: copy it to {folder / 'step_XXXXXXXX.pt'} (its step, 8 digits) to continue from it"
+            if best.is_file()
+            else "; start again with --overwrite"
+        )
         state_word = "can be loaded" if list_checkpoints(folder) else "is left"
         raise CheckpointError(f"cannot resume {run_dir}: no step checkpoint {state_word}{hint}")
     restore_from_checkpoint(state, checkpoint, config)
     if config.steps < state.step:
-        raise InfoganError(f"{run_dir} is already at step {state.step}; --steps {config.steps} would go back "
-                           f"(give --steps {state.step} or more)")
+        raise InfoganError(
+            f"{run_dir} is already at step {state.step}; --steps {config.steps} would go back "
+            f"(give --steps {state.step} or more)"
+        )
     run_folder.truncate_metrics(run_dir, state.step)
 
 
@@ -229,20 +236,29 @@ def train(
     with run_folder.RunLock(run_dir):
         if resume:
             _resume(state, config, run_dir, device)
-        elif overwrite:
+        else:  # --overwrite, or what an interrupted start left: infogan's own files only
             run_folder.remove_run_outputs(run_dir)
         run_folder.write_config(run_dir, config)
         if on_start is not None:
             on_start(config, state.step)
         _train_loop(state, config, run_dir, train_set, test_set, progress)
-        save_traversals(state.generator, config.latent, run_dir / "traversal.png", seed=config.seed,
-                        output_activation=get_architecture(config.architecture).output_activation)
+        save_traversals(
+            state.generator,
+            config.latent,
+            run_dir / "traversal.png",
+            seed=config.seed,
+            output_activation=get_architecture(config.architecture).output_activation,
+        )
     return run_dir
 
 
 def _train_loop(
-    state: TrainingState, config: TrainConfig, run_dir: Path, train_set: LabelledImages,
-    test_set: LabelledImages | None, progress: bool,
+    state: TrainingState,
+    config: TrainConfig,
+    run_dir: Path,
+    train_set: LabelledImages,
+    test_set: LabelledImages | None,
+    progress: bool,
 ) -> None:
     """Steps until ``config.steps``, with logging, evaluation, images, checkpoints and rollbacks."""
     device = next(state.generator.parameters()).device
@@ -279,21 +295,34 @@ def _show_progress(bar: tqdm, spec: LatentSpec, metrics: dict[str, float]) -> No
     """One step on the bar, with L_I of the first code beside its H(c)."""
     if spec.codes:
         code = spec.codes[0]
-        bar.set_postfix({f"L_I({code.name})": f"{metrics[f'info/{code.name}']:.3f}",
-                         "H": f"{code.entropy_nats():.3f}"}, refresh=False)
+        bar.set_postfix(
+            {f"L_I({code.name})": f"{metrics[f'info/{code.name}']:.3f}", "H": f"{code.entropy_nats():.3f}"},
+            refresh=False,
+        )
     bar.update(1)
 
 
 def _periodic(
-    state: TrainingState, config: TrainConfig, run_dir: Path, test_set: LabelledImages | None,
-    activation: str, log: MetricsLog,
+    state: TrainingState,
+    config: TrainConfig,
+    run_dir: Path,
+    test_set: LabelledImages | None,
+    activation: str,
+    log: MetricsLog,
 ) -> None:
     """Metrics lines, evaluation (and best.pt), image grids and checkpoints at their intervals and at the end."""
     step, last, spec = state.step, state.step == config.steps, config.latent
     if step % config.log_every == 0 or last:
         entropies = {f"entropy/{name}": value for name, value in spec.entropy_nats().items()}
-        log.write({"kind": "train", "step": step, "time_s": round(state.elapsed_s, 3),
-                   **state.interval_means.pop(), **entropies})
+        log.write(
+            {
+                "kind": "train",
+                "step": step,
+                "time_s": round(state.elapsed_s, 3),
+                **state.interval_means.pop(),
+                **entropies,
+            }
+        )
     if test_set is not None and spec.categorical and (step % config.eval_every == 0 or last):
         _evaluate(state, config, run_dir, test_set, activation, log)
     if step % config.image_every == 0 or last:
@@ -304,7 +333,11 @@ def _periodic(
 
 
 def _evaluate(
-    state: TrainingState, config: TrainConfig, run_dir: Path, test_set: LabelledImages, activation: str,
+    state: TrainingState,
+    config: TrainConfig,
+    run_dir: Path,
+    test_set: LabelledImages,
+    activation: str,
     log: MetricsLog,
 ) -> None:
     """An ``eval`` line of every categorical code's test-set scores; ``best.pt`` when c1 improves."""

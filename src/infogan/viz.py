@@ -81,7 +81,11 @@ def traversal_batch(spec: LatentSpec, code_name: str | None, columns: int, seed:
 
 
 def traversal_grid(
-    generator: Generator, spec: LatentSpec, code_name: str | None, columns: int = 10, seed: int = 0,
+    generator: Generator,
+    spec: LatentSpec,
+    code_name: str | None,
+    columns: int = 10,
+    seed: int = 0,
     output_activation: str = "sigmoid",
 ) -> np.ndarray:
     """The uint8 grid for one traversal (see ``traversal_batch``)."""
@@ -90,7 +94,11 @@ def traversal_grid(
 
 
 def save_traversals(
-    generator: Generator, spec: LatentSpec, out: str | Path, columns: int = 10, seed: int = 0,
+    generator: Generator,
+    spec: LatentSpec,
+    out: str | Path,
+    columns: int = 10,
+    seed: int = 0,
     output_activation: str = "sigmoid",
 ) -> list[Path]:
     """Write the c1 grid to ``out`` and one grid per continuous code beside it (``*_<code>.png``)."""

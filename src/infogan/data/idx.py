@@ -96,14 +96,17 @@ def load_mnist(split: str = "train", data_dir: str | Path | None = None) -> Labe
         raise DataError(f"unknown MNIST split {split!r} (train or test)")
     folder = Path(data_dir) if data_dir is not None else BUNDLED_MNIST
     if not folder.is_dir():
-        raise DataError(f"data directory {folder} does not exist")
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise DataError(f"data directory {folder} {what}")
     image_stem, image_md5 = MNIST_FILES[f"{split}_images"]
     label_stem, label_md5 = MNIST_FILES[f"{split}_labels"]
     image_path, label_path = _find_file(folder, image_stem), _find_file(folder, label_stem)
     images = read_idx_file(image_path, image_md5)
     labels = read_idx_file(label_path, label_md5)
     if images.ndim != 3 or labels.ndim != 1:
-        raise DataError(f"{image_path}: expected images (N, H, W) and labels (N,), got {images.shape} and {labels.shape}")
+        raise DataError(
+            f"{image_path}: expected images (N, H, W) and labels (N,), got {images.shape} and {labels.shape}"
+        )
     if images.shape[0] != labels.shape[0]:
         raise DataError(f"{image_path} holds {images.shape[0]} images but {label_path} holds {labels.shape[0]} labels")
     image_tensor = torch.from_numpy(images.copy()).unsqueeze(1)  # (N, 1, 28, 28) uint8

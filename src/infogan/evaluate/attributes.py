@@ -126,7 +126,7 @@ def _compute_code_attribute_correlation(
 
 
 def _controls(slant_rho: float, width_rho: float) -> str:
-    """"slant", "width" or "none": the attribute with the largest |rho|, if it is >= 0.5."""
+    """ "slant", "width" or "none": the attribute with the largest |rho|, if it is >= 0.5."""
     scores = {"slant": abs(slant_rho), "width": abs(width_rho)}
     scores = {name: value for name, value in scores.items() if math.isfinite(value)}
     if not scores:

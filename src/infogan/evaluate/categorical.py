@@ -14,8 +14,12 @@ from infogan.sampling import encode
 
 
 def categorical_scores(
-    discriminator: Discriminator, spec: LatentSpec, images: torch.Tensor, labels: torch.Tensor | None,
-    output_activation: str, detail: bool = False,
+    discriminator: Discriminator,
+    spec: LatentSpec,
+    images: torch.Tensor,
+    labels: torch.Tensor | None,
+    output_activation: str,
+    detail: bool = False,
 ) -> dict[str, dict]:
     """Per categorical code, Q's clustering of uint8 images (N, C, H, W) against labels (N,).
 

@@ -43,9 +43,15 @@ class DigitClassifier(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (B, 32, 14, 14)
-            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (B, 64, 7, 7)
-            nn.Flatten(), nn.Linear(64 * 7 * 7, FEATURE_SIZE), nn.ReLU(),  # (B, 128)
+            nn.Conv2d(1, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # (B, 32, 14, 14)
+            nn.Conv2d(32, 64, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # (B, 64, 7, 7)
+            nn.Flatten(),
+            nn.Linear(64 * 7 * 7, FEATURE_SIZE),
+            nn.ReLU(),  # (B, 128)
         )
         self.head = nn.Linear(FEATURE_SIZE, 10)
 
@@ -142,7 +148,9 @@ def _load_cached(path: Path) -> TrainedClassifier | None:
 
 
 def load_or_train_classifier(
-    cache_path: str | Path | None = None, data_dir: str | Path | None = None, epochs: float = 1.0,
+    cache_path: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    epochs: float = 1.0,
     train_images: int | None = None,
 ) -> TrainedClassifier:
     """The cached MNIST classifier; trained (about a minute on a CPU) and cached when absent.
@@ -158,8 +166,13 @@ def load_or_train_classifier(
     count = len(train_set.labels) if train_images is None else train_images
     model = train_classifier(to_float_images(train_set.images[:count]), train_set.labels[:count], epochs)
     accuracy = classifier_accuracy(model, to_float_images(test_set.images), test_set.labels)
-    state = {"version": CACHE_VERSION, "model": model.state_dict(), "test_accuracy": accuracy,
-             "epochs": float(epochs), "train_images": int(count)}
+    state = {
+        "version": CACHE_VERSION,
+        "model": model.state_dict(),
+        "test_accuracy": accuracy,
+        "epochs": float(epochs),
+        "train_images": int(count),
+    }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -211,7 +224,10 @@ def _unit_range(images: torch.Tensor, output_activation: str) -> torch.Tensor:
 
 
 def digit_fid(
-    run: LoadedRun, classifier: TrainedClassifier | None = None, samples: int = 10000, seed: int = 0,
+    run: LoadedRun,
+    classifier: TrainedClassifier | None = None,
+    samples: int = 10000,
+    seed: int = 0,
     data_dir: str | Path | None = None,
 ) -> float:
     """Digit FID (not Inception FID) of ``samples`` generated images against the MNIST test set.
@@ -228,8 +244,13 @@ def digit_fid(
 
 
 def c1_faithfulness(
-    run: LoadedRun, classifier: TrainedClassifier | None = None, mapping: dict | None = None,
-    per_category: int = 500, seed: int = 0, code: str | None = None, data_dir: str | Path | None = None,
+    run: LoadedRun,
+    classifier: TrainedClassifier | None = None,
+    mapping: dict | None = None,
+    per_category: int = 500,
+    seed: int = 0,
+    code: str | None = None,
+    data_dir: str | Path | None = None,
 ) -> float:
     """Fraction of generated digits the classifier reads as the digit their category stands for.
 

@@ -48,7 +48,7 @@ def random_pixel_shift(images: torch.Tensor, max_shift_px: int, seed: int) -> to
     moved = torch.empty_like(images)
     for index, (rows, columns) in enumerate(offsets.tolist()):
         chosen = (choice == index).nonzero().squeeze(1).to(images.device)
-        moved[chosen] = padded[chosen, :, m - rows:m - rows + height, m - columns:m - columns + width]
+        moved[chosen] = padded[chosen, :, m - rows : m - rows + height, m - columns : m - columns + width]
     return moved
 
 
@@ -68,8 +68,12 @@ def nudged_images(
 
 
 def invariance_per_code(
-    discriminator: Discriminator, spec: LatentSpec, images: torch.Tensor, output_activation: str,
-    posteriors: dict[str, torch.Tensor] | None = None, seed: int = 0,
+    discriminator: Discriminator,
+    spec: LatentSpec,
+    images: torch.Tensor,
+    output_activation: str,
+    posteriors: dict[str, torch.Tensor] | None = None,
+    seed: int = 0,
 ) -> dict[str, float]:
     """{code name: invariance in [0, 1]} of every categorical code on uint8 images (N, C, H, W).
 
@@ -79,5 +83,7 @@ def invariance_per_code(
     if posteriors is None:
         posteriors = encode(discriminator, spec, to_float_images(images, output_activation))
     nudged = encode(discriminator, spec, nudged_images(images, output_activation, seed=seed))
-    return {code.name: category_agreement(posteriors[code.name].argmax(dim=1), nudged[code.name].argmax(dim=1))
-            for code in spec.categorical}
+    return {
+        code.name: category_agreement(posteriors[code.name].argmax(dim=1), nudged[code.name].argmax(dim=1))
+        for code in spec.categorical
+    }

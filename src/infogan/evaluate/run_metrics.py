@@ -11,7 +11,7 @@ from infogan.evaluate.attributes import measure_continuous_codes
 from infogan.evaluate.categorical import categorical_scores
 from infogan.evaluate.fid import c1_faithfulness, digit_fid, load_or_train_classifier
 from infogan.latent import LatentBatch, LatentSpec
-from infogan.loaded_run import LoadedRun
+from infogan.loaded_run import MAX_SAMPLES, LoadedRun
 from infogan.sampling import codes_batch, generate, q_output
 
 
@@ -56,8 +56,9 @@ def _categorical_scores(run: LoadedRun, data_dir: str | None) -> tuple[dict[str,
     """Per categorical code on the labelled test set: clustering scores, mapping, confusion;
     and the complete category -> label matching of each code."""
     test_set = load_dataset(run.config.dataset, "test", data_dir or run.config.data_dir)
-    scores = categorical_scores(run.discriminator, run.spec, test_set.images, test_set.labels,
-                                run.output_activation, detail=True)
+    scores = categorical_scores(
+        run.discriminator, run.spec, test_set.images, test_set.labels, run.output_activation, detail=True
+    )
     matchings = {name: code_scores.pop("matching") for name, code_scores in scores.items()}
     return scores, matchings
 
@@ -79,8 +80,13 @@ def _sample_quality(
 
 
 def evaluate_run(
-    run: LoadedRun, data_dir: str | None = None, samples: int = 10000, seed: int = 0,
-    attributes: bool = True, fid: bool = True, attribute_draws: int = 200,
+    run: LoadedRun,
+    data_dir: str | None = None,
+    samples: int = 10000,
+    seed: int = 0,
+    attributes: bool = True,
+    fid: bool = True,
+    attribute_draws: int = 200,
 ) -> dict:
     """Per code: H(c), L_I and reconstruction; categorical: test-set clustering; continuous: attributes.
 
@@ -100,8 +106,8 @@ def evaluate_run(
     Inception), ``classifier_accuracy_on_generated`` (c1 faithfulness) and
     ``classifier_test_accuracy``; it needs the MNIST data set.
     """
-    if samples < 2:
-        raise InfoganError(f"need at least 2 samples, got {samples}")
+    if isinstance(samples, bool) or not isinstance(samples, int) or not 2 <= samples <= MAX_SAMPLES:
+        raise InfoganError(f"need at least 2 samples and at most {MAX_SAMPLES}, got {samples!r}")
     spec = run.spec
     batch, q_output = _q_on_samples(run, samples, seed)
     bounds = spec.info_lower_bound(q_output, batch)
@@ -127,4 +133,3 @@ def evaluate_run(
         first = spec.categorical[0].name if spec.categorical else None
         result["sample_quality"] = _sample_quality(run, matchings.get(first), data_dir, samples, seed)
     return result
-

@@ -44,8 +44,9 @@ def _newest_checkpoints(run_dir: Path, count: int) -> list[Path]:
     return [path for _, path in found[-count:]]
 
 
-def score_run(run_dir: str | Path, code: str | None = None, data_dir: str | None = None,
-              device: str = "cpu", checkpoints: int = 3) -> dict:
+def score_run(
+    run_dir: str | Path, code: str | None = None, data_dir: str | None = None, device: str = "cpu", checkpoints: int = 3
+) -> dict:
     """{"run", "step", "code", "invariance", "invariance_by_step"} of one run: the mean
     invariance over its newest ``checkpoints`` step checkpoints (one checkpoint's value moves a
     little as D and Q keep training, up to 0.018 on our MNIST runs: docs/results/mnist.md)."""
@@ -58,12 +59,21 @@ def score_run(run_dir: str | Path, code: str | None = None, data_dir: str | None
         run = load_run(run_dir, device, checkpoint=path)
         name = _code_name(run, code)
         by_step[run.step] = categorical_invariance(run, images)[name]
-    return {"run": str(run_dir), "step": max(by_step), "code": name, "categories": run.spec.code(name).categories,
-            "invariance": sum(by_step.values()) / len(by_step), "invariance_by_step": by_step}
+    return {
+        "run": str(run_dir),
+        "step": max(by_step),
+        "code": name,
+        "categories": run.spec.code(name).categories,
+        "invariance": sum(by_step.values()) / len(by_step),
+        "invariance_by_step": by_step,
+    }
 
 
 def rank_runs(
-    run_dirs: list[str | Path], code: str | None = None, data_dir: str | None = None, device: str = "cpu",
+    run_dirs: list[str | Path],
+    code: str | None = None,
+    data_dir: str | None = None,
+    device: str = "cpu",
     checkpoints: int = 3,
 ) -> list[dict]:
     """``score_run`` of every run, most invariant first. ``code`` defaults to each run's first
@@ -74,9 +84,14 @@ def rank_runs(
     rows = [score_run(run_dir, code, data_dir, device, checkpoints) for run_dir in run_dirs]
     kinds = {row["categories"] for row in rows}
     if len(kinds) > 1:
-        raise InfoganError("the runs' codes have different numbers of categories "
-                           f"({', '.join(sorted(map(str, kinds)))}); rank runs of one configuration")
+        raise InfoganError(
+            "the runs' codes have different numbers of categories "
+            f"({', '.join(sorted(map(str, kinds)))}); rank runs of one configuration"
+        )
     if len({row["step"] for row in rows}) > 1:
-        warnings.warn("the runs are at different steps; invariance grows with training, so compare runs "
-                      "at the same step", InfoganWarning, stacklevel=2)
+        warnings.warn(
+            "the runs are at different steps; invariance grows with training, so compare runs at the same step",
+            InfoganWarning,
+            stacklevel=2,
+        )
     return sorted(rows, key=lambda row: row["invariance"], reverse=True)

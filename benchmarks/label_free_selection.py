@@ -27,7 +27,6 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
-from infogan.run_folder import read_metrics
 from scipy.stats import spearmanr
 
 from infogan import load_run
@@ -35,9 +34,22 @@ from infogan.data import load_dataset, to_float_images
 from infogan.evaluate.clustering import clustering_accuracy, posterior_information
 from infogan.evaluate.selection import score_run
 from infogan.networks import get_architecture
+from infogan.run_folder import read_metrics
 
-PER_RUN_KEYS = {"seed", "steps", "epochs", "out", "log_every", "eval_every", "image_every", "checkpoint_every",
-                "keep_checkpoints", "on_divergence", "device", "data_dir"}
+PER_RUN_KEYS = {
+    "seed",
+    "steps",
+    "epochs",
+    "out",
+    "log_every",
+    "eval_every",
+    "image_every",
+    "checkpoint_every",
+    "keep_checkpoints",
+    "on_divergence",
+    "device",
+    "data_dir",
+}
 
 
 def configuration_key(run_dir: Path) -> str:
@@ -53,11 +65,15 @@ def score_newest_checkpoint(run_dir: Path) -> dict:
     activation = get_architecture(run.config.architecture).output_activation
     posterior = run.encode(to_float_images(test_set.images, activation))["c1"]
     averaged = score_run(run_dir, "c1")
-    return {"run": run_dir.name, "step": run.step,
-            "accuracy": clustering_accuracy(posterior.argmax(dim=1).numpy(), test_set.labels.numpy()),
-            "invariance_newest": averaged["invariance_by_step"][run.step], "invariance": averaged["invariance"],
-            "averaged_over_steps": "/".join(map(str, averaged["invariance_by_step"])),
-            "real_information_nats": posterior_information(posterior.numpy())}
+    return {
+        "run": run_dir.name,
+        "step": run.step,
+        "accuracy": clustering_accuracy(posterior.argmax(dim=1).numpy(), test_set.labels.numpy()),
+        "invariance_newest": averaged["invariance_by_step"][run.step],
+        "invariance": averaged["invariance"],
+        "averaged_over_steps": "/".join(map(str, averaged["invariance_by_step"])),
+        "real_information_nats": posterior_information(posterior.numpy()),
+    }
 
 
 def score_logged(run_dir: Path, step: int, outcome_dir: Path) -> dict:
@@ -68,9 +84,14 @@ def score_logged(run_dir: Path, step: int, outcome_dir: Path) -> dict:
     if at_step is None or "eval/c1/invariance" not in at_step:
         raise SystemExit(f"{run_dir}: no logged invariance at step {step}")
     final = read_metrics(outcome_dir, "eval")[-1]
-    return {"run": run_dir.name, "step": step, "accuracy": at_step["eval/c1/accuracy"],
-            "invariance": at_step["eval/c1/invariance"], "final_step": final["step"],
-            "final_accuracy": final["eval/c1/accuracy"]}
+    return {
+        "run": run_dir.name,
+        "step": step,
+        "accuracy": at_step["eval/c1/accuracy"],
+        "invariance": at_step["eval/c1/invariance"],
+        "final_step": final["step"],
+        "final_accuracy": final["eval/c1/accuracy"],
+    }
 
 
 def print_group(rows: list[dict], target: str, scores: list[str]) -> None:
@@ -83,11 +104,13 @@ def print_group(rows: list[dict], target: str, scores: list[str]) -> None:
         picked = max(rows, key=lambda row: row[score])
         pairs = list(itertools.combinations(rows, 2))
         pair_picks = [max(pair, key=lambda row: row[score])[target] for pair in pairs]
-        print(f"  {len(rows)} runs, by {score}: Spearman rho with {target} {rho:+.2f}; picks {picked['run']} "
-              f"({target} {picked[target]:.4f}; best {max(targets):.4f}, median {statistics.median(targets):.4f}); "
-              f"best of two, over all {len(pairs)} pairs: mean {target} {statistics.mean(pair_picks):.4f} "
-              f"(a random pick: {statistics.mean(targets):.4f}), "
-              f">= 0.95 in {sum(value >= 0.95 for value in pair_picks)} of {len(pairs)}")
+        print(
+            f"  {len(rows)} runs, by {score}: Spearman rho with {target} {rho:+.2f}; picks {picked['run']} "
+            f"({target} {picked[target]:.4f}; best {max(targets):.4f}, median {statistics.median(targets):.4f}); "
+            f"best of two, over all {len(pairs)} pairs: mean {target} {statistics.mean(pair_picks):.4f} "
+            f"(a random pick: {statistics.mean(targets):.4f}), "
+            f">= 0.95 in {sum(value >= 0.95 for value in pair_picks)} of {len(pairs)}"
+        )
 
 
 def main() -> None:
@@ -98,7 +121,11 @@ def main() -> None:
     groups: dict[str, list[dict]] = defaultdict(list)
     for argument in args.runs:
         run_dir, _, outcome = (Path(part) if part else None for part in argument.partition(":"))
-        row = score_logged(run_dir, args.at_step, outcome or run_dir) if args.at_step else score_newest_checkpoint(run_dir)
+        row = (
+            score_logged(run_dir, args.at_step, outcome or run_dir)
+            if args.at_step
+            else score_newest_checkpoint(run_dir)
+        )
         groups[configuration_key(run_dir)].append(row)
         print(" | ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()), flush=True)
     for index, rows in enumerate(groups.values()):

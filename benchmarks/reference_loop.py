@@ -22,10 +22,17 @@ class ReferenceGenerator(nn.Module):
     def __init__(self, input_size: int = 74):
         super().__init__()
         self.net = nn.Sequential(
-            nn.ConvTranspose2d(input_size, 1024, 1, 1, bias=False), nn.BatchNorm2d(1024), nn.ReLU(),
-            nn.ConvTranspose2d(1024, 128, 7, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(),
-            nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
-            nn.ConvTranspose2d(64, 1, 4, 2, 1, bias=False), nn.Sigmoid(),
+            nn.ConvTranspose2d(input_size, 1024, 1, 1, bias=False),
+            nn.BatchNorm2d(1024),
+            nn.ReLU(),
+            nn.ConvTranspose2d(1024, 128, 7, 1, bias=False),
+            nn.BatchNorm2d(128),
+            nn.ReLU(),
+            nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(64),
+            nn.ReLU(),
+            nn.ConvTranspose2d(64, 1, 4, 2, 1, bias=False),
+            nn.Sigmoid(),
         )
 
     def forward(self, noise):
@@ -36,9 +43,14 @@ class ReferenceBody(nn.Module):
     def __init__(self):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.1),
-            nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.1),
-            nn.Conv2d(128, 1024, 7, bias=False), nn.BatchNorm2d(1024), nn.LeakyReLU(0.1),
+            nn.Conv2d(1, 64, 4, 2, 1),
+            nn.LeakyReLU(0.1),
+            nn.Conv2d(64, 128, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(128),
+            nn.LeakyReLU(0.1),
+            nn.Conv2d(128, 1024, 7, bias=False),
+            nn.BatchNorm2d(1024),
+            nn.LeakyReLU(0.1),
         )
 
     def forward(self, x):
@@ -67,8 +79,15 @@ def sample_noise(batch_size: int):
 
 def run_reference(images_uint8: torch.Tensor, batch_size: int = 128, steps: int = 20, warmup: int = 3) -> float:
     """Images/s of the reference loop over ``steps`` timed steps after ``warmup``."""
-    generator, body, d_head, q = ReferenceGenerator(), ReferenceBody(), nn.Sequential(nn.Conv2d(1024, 1, 1), nn.Sigmoid()), ReferenceQ()
-    optimizer_d = torch.optim.Adam([*body.parameters(), *d_head.parameters(), *q.parameters()], 2e-4, betas=(0.5, 0.999))
+    generator, body, d_head, q = (
+        ReferenceGenerator(),
+        ReferenceBody(),
+        nn.Sequential(nn.Conv2d(1024, 1, 1), nn.Sigmoid()),
+        ReferenceQ(),
+    )
+    optimizer_d = torch.optim.Adam(
+        [*body.parameters(), *d_head.parameters(), *q.parameters()], 2e-4, betas=(0.5, 0.999)
+    )
     optimizer_g = torch.optim.Adam(generator.parameters(), 1e-3, betas=(0.5, 0.999))
     bce, cross_entropy = nn.BCELoss(), nn.CrossEntropyLoss()
     loader = DataLoader(TensorDataset(images_uint8.float() / 255), batch_size=batch_size, shuffle=True, drop_last=True)

@@ -35,7 +35,17 @@ def main() -> None:
     arms = {
         "reference": [sys.executable, REFERENCE, *steps],
         "ours": [sys.executable, "-m", "infogan", "bench", "--json", "--repeats", "1", *steps],
-        "ours_reuse_fakes": [sys.executable, "-m", "infogan", "bench", "--json", "--repeats", "1", "--reuse-fakes", *steps],
+        "ours_reuse_fakes": [
+            sys.executable,
+            "-m",
+            "infogan",
+            "bench",
+            "--json",
+            "--repeats",
+            "1",
+            "--reuse-fakes",
+            *steps,
+        ],
     }
     timings: dict[str, list[float]] = {arm: [] for arm in arms}
     for _ in range(args.repeats):

@@ -38,19 +38,27 @@ def summarize(run_dir: str, target: float = 0.95) -> dict:
 
 def main() -> None:
     rows = [summarize(path) for path in sys.argv[1:]]
-    print("| run | steps | wall (min) | c1 accuracy | NMI | ARI | best accuracy | L_I(c1) at step 200 | time to 0.95 "
-          "| invariance (label-free) |")
+    print(
+        "| run | steps | wall (min) | c1 accuracy | NMI | ARI | best accuracy | L_I(c1) at step 200 | time to 0.95 "
+        "| invariance (label-free) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         reached = f"{row['minutes_to_target']:.0f} min" if row["minutes_to_target"] is not None else "not reached"
         invariance = "-" if row["invariance"] is None else f"{row['invariance']:.4f}"
-        print(f"| {row['run']} | {row['steps']} | {row['wall_min']:.0f} | {row['accuracy']:.4f} | {row['nmi']:.4f} | "
-              f"{row['ari']:.4f} | {row['best_accuracy']:.4f} | {row['info_c1_step200']:.3f} | {reached} | "
-              f"{invariance} |")
+        print(
+            f"| {row['run']} | {row['steps']} | {row['wall_min']:.0f} | {row['accuracy']:.4f} | {row['nmi']:.4f} | "
+            f"{row['ari']:.4f} | {row['best_accuracy']:.4f} | {row['info_c1_step200']:.3f} | {reached} | "
+            f"{invariance} |"
+        )
     if len(rows) > 1:
-        median = {key: statistics.median(row[key] for row in rows) for key in ("accuracy", "nmi", "ari", "best_accuracy")}
-        print(f"| median of {len(rows)} | | | {median['accuracy']:.4f} | {median['nmi']:.4f} | {median['ari']:.4f} | "
-              f"{median['best_accuracy']:.4f} | | | |")
+        median = {
+            key: statistics.median(row[key] for row in rows) for key in ("accuracy", "nmi", "ari", "best_accuracy")
+        }
+        print(
+            f"| median of {len(rows)} | | | {median['accuracy']:.4f} | {median['nmi']:.4f} | {median['ari']:.4f} | "
+            f"{median['best_accuracy']:.4f} | | | |"
+        )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from infogan.data import to_float_images
 from infogan.devices import resolve_device
 from infogan.errors import InfoganError
 from infogan.networks import get_architecture
+from infogan.run_data import resolve_architecture
 from infogan.trainer import TrainingState, build_training_state, load_training_data, train_step
 
 
@@ -73,6 +74,7 @@ def run_benchmark(config: TrainConfig, steps: int = 20, repeats: int = 3, warmup
         if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= 10_000:
             raise InfoganError(f"{name} must be an integer from {least} to 10000, got {value!r}")
     device = resolve_device(config.device)
+    config = resolve_architecture(config)
     train_set, _ = load_training_data(config.with_changes(eval_every=0))
     activation = get_architecture(config.architecture).output_activation
     pool = train_set.images.to(device)
@@ -92,6 +94,8 @@ def run_benchmark(config: TrainConfig, steps: int = 20, repeats: int = 3, warmup
     peak_rate = matmul_flops_per_s(device)
     return {
         "preset": config.preset,
+        "architecture": config.architecture,
+        "data": config.dataset,
         "device": str(device),
         "threads": torch.get_num_threads(),
         "batch_size": config.batch_size,

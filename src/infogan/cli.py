@@ -14,27 +14,10 @@ from pathlib import Path
 from infogan.errors import InfoganError, InfoganWarning
 
 TRAIN_FIELDS = (
-    "batch_size",
-    "seed",
-    "device",
-    "mode",
-    "lr_d",
-    "lr_g",
-    "lr_q",
-    "weight_init",
-    "data_dir",
-    "steps",
-    "log_every",
-    "eval_every",
-    "image_every",
-    "checkpoint_every",
-    "keep_checkpoints",
-    "on_divergence",
-    "fast_start_steps",
-    "fast_start_lr_g",
-    "fast_start_lr_q",
-    "reuse_fakes",
-)
+    "batch_size", "seed", "device", "mode", "lr_d", "lr_g", "lr_q", "weight_init", "data_dir", "steps", "log_every",
+    "eval_every", "image_every", "checkpoint_every", "keep_checkpoints", "on_divergence", "fast_start_steps",
+    "fast_start_lr_g", "fast_start_lr_q", "reuse_fakes", "dataset", "image_size", "skip_bad_images",
+)  # fmt: skip
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,7 +29,11 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_train(commands: argparse._SubParsersAction) -> None:
     train = commands.add_parser("train", help="train a model (default: the paper's MNIST experiment)")
-    train.add_argument("--preset", help="experiment preset: mnist (default), mnist-scaled, mnist-authors, mnist-paper")
+    train.add_argument(
+        "--preset",
+        help="experiment preset: mnist (default), mnist-scaled, mnist-authors, mnist-paper, "
+        "fashion-mnist, svhn, celeba, faces3d, chairs3d",
+    )
     train.add_argument("--out", type=Path, help="run folder (default: runs/<preset>-seed<seed>)")
     length = train.add_mutually_exclusive_group()
     length.add_argument("--steps", type=int, help="number of D+G updates")
@@ -82,7 +69,29 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
         const=True,
         help="G step back-propagates through the D step's fakes (same latents; one G forward)",
     )
-    train.add_argument("--data-dir", help="folder with the dataset's files (default: bundled MNIST)")
+    train.add_argument(
+        "--data",
+        dest="dataset",
+        metavar="PATH_OR_NAME",
+        help="mnist, fashion-mnist, an image folder, an MNIST-format IDX folder, FILE.npz[:X,Y], "
+        "FILE.npy, SVHN .mat, or a CelebA folder (docs/data.md)",
+    )
+    train.add_argument(
+        "--data-dir", help="where a named set's files are (default: bundled MNIST, Debian's Fashion-MNIST)"
+    )
+    train.add_argument(
+        "--resize",
+        dest="image_size",
+        type=int,
+        choices=(28, 32, 64),
+        help="scale and centre-crop images to this side before choosing the architecture",
+    )
+    train.add_argument(
+        "--skip-bad-images",
+        action="store_const",
+        const=True,
+        help="leave out images that cannot be decoded (counted and reported) instead of stopping",
+    )
     for name in ("log-every", "eval-every", "image-every", "checkpoint-every", "keep-checkpoints"):
         train.add_argument(f"--{name}", type=int)
     train.add_argument(
@@ -158,7 +167,10 @@ def _add_analysis(commands: argparse._SubParsersAction) -> None:
     figure1.add_argument("--max-step", type=int, default=1000, help="last iteration plotted")
     figure1.add_argument("--json", action="store_true", help="print the curves' key numbers as one JSON object")
     bench = commands.add_parser("bench", help="time full training steps: images/s, FLOPs, fraction of matmul peak")
-    bench.add_argument("--preset", default="mnist")
+    bench.add_argument("--preset", help="experiment preset (default: mnist, or the data's architecture with --data)")
+    bench.add_argument(
+        "--data", dest="dataset", metavar="PATH_OR_NAME", help="time steps on this data (as train --data)"
+    )
     bench.add_argument("--batch-size", type=int, default=128)
     bench.add_argument("--steps", type=int, default=20, help="timed steps per repeat")
     bench.add_argument("--repeats", type=int, default=3)
@@ -191,6 +203,8 @@ def _train_config(args: argparse.Namespace, run_dir: Path | None, resume: bool):
             changes["preset"] = args.preset
     else:
         base = get_preset(args.preset or "mnist")
+        if args.dataset is not None and args.preset is None:  # the data chooses the architecture
+            changes.update(preset="custom", architecture="auto")
     config = base.with_changes(**changes)
     if args.codes is not None or args.noise is not None:
         config = config.with_changes(latent=parse_latent(args.codes, args.noise, config.latent))
@@ -211,7 +225,8 @@ def _run_train(args: argparse.Namespace) -> None:
     if resume and run_dir is None:
         raise InfoganError("--resume needs the run folder: --resume RUN_DIR or --out RUN_DIR --resume")
     config = _train_config(args, run_dir, resume)
-    run_dir = run_dir or Path("runs") / f"{config.preset}-seed{config.seed}"
+    name = config.preset if config.preset != "custom" else Path(config.dataset.partition(".npz:")[0]).stem
+    run_dir = run_dir or Path("runs") / f"{name}-seed{config.seed}"
 
     def announce(resolved, step: int) -> None:  # once the data, device and run folder are checked
         span = f"from step {step} to step {resolved.steps}" if step else f"for {resolved.steps} steps"
@@ -354,9 +369,12 @@ def _run_bench(args: argparse.Namespace) -> None:
     from infogan.bench import run_benchmark
     from infogan.presets import get_preset
 
-    config = get_preset(args.preset).with_changes(
+    config = get_preset(args.preset or "mnist").with_changes(
         batch_size=args.batch_size, device=args.device, reuse_fakes=args.reuse_fakes
     )
+    if args.dataset is not None:
+        auto = {"preset": "custom", "architecture": "auto"} if args.preset is None else {}
+        config = config.with_changes(dataset=args.dataset, **auto)
     result = run_benchmark(config, args.steps, args.repeats, args.warmup)
     if args.json:
         print(json.dumps(result, indent=2))

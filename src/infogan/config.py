@@ -35,7 +35,13 @@ FIXED_ON_RESUME = (
     "fast_start_lr_q",
     "reuse_fakes",
 )
-FLAG_NAMES = {"weight_init": "--init", "fast_start_steps": "--fast-start", "batch_size": "--batch-size"}
+FLAG_NAMES = {
+    "weight_init": "--init",
+    "fast_start_steps": "--fast-start",
+    "batch_size": "--batch-size",
+    "dataset": "--data",
+    "image_size": "--resize",
+}
 
 
 def _flag(name: str) -> str:
@@ -43,7 +49,7 @@ def _flag(name: str) -> str:
     return FLAG_NAMES.get(name, name).lstrip("-").replace("_", "-")
 
 
-_OPTIONAL = {"lr_q", "data_dir", "fast_start_lr_g", "fast_start_lr_q"}
+_OPTIONAL = {"lr_q", "data_dir", "fast_start_lr_g", "fast_start_lr_q", "image_channels", "image_size"}
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,9 @@ class TrainConfig:
     fast_start_lr_g: float | None = None
     fast_start_lr_q: float | None = None
     reuse_fakes: bool = False
+    image_channels: int | None = None
+    image_size: int | None = None
+    skip_bad_images: bool = False
 
     def __post_init__(self) -> None:
         self._check_types()
@@ -129,6 +138,10 @@ class TrainConfig:
                 raise InfoganError(
                     f"{_flag(name)} must be one of {', '.join(get_args(kind))}, got {getattr(self, name)!r}"
                 )
+        if self.image_channels not in (None, 1, 3):
+            raise InfoganError(f"image channels must be 1 (grey) or 3 (RGB), got {self.image_channels}")
+        if self.image_size not in (None, 28, 32, 64):
+            raise InfoganError(f"resize must be 28, 32 or 64 (the architectures' sides), got {self.image_size}")
         if not 0 <= self.seed <= MAX_SEED:
             raise InfoganError(f"seed must be an integer from 0 to 2**63 - 1, got {self.seed}")
 
@@ -201,7 +214,12 @@ class TrainConfig:
 
     def identity(self) -> dict:
         """The fields that fix what a checkpoint's weights mean: a resume must not change them."""
-        return {"architecture": self.architecture, "latent": self.latent.to_dict(), "dataset": self.dataset}
+        return {
+            "architecture": self.architecture,
+            "latent": self.latent.to_dict(),
+            "dataset": self.dataset,
+            "image_channels": self.image_channels,
+        }
 
 
 _FIELD_TYPES: dict[str, type] = {
@@ -225,4 +243,5 @@ _FIELD_TYPES: dict[str, type] = {
     },
     "latent": LatentSpec,
     "reuse_fakes": bool,
+    "skip_bad_images": bool,
 }

@@ -29,7 +29,7 @@ from infogan.errors import InfoganError
 from infogan.files import check_output_file, write_atomic
 from infogan.latent import LatentSpec
 from infogan.loaded_run import MAX_SAMPLES, LoadedRun
-from infogan.networks import Generator, get_architecture
+from infogan.networks import Generator, architecture_of, get_architecture
 from infogan.sampling import codes_batch, generate
 
 EXPORT_FORMAT = "infogan-generator"
@@ -104,7 +104,11 @@ def load_exported(path: str | Path, device: str = "cpu") -> ExportedGenerator:
         step = int(metadata["step"])
     except (KeyError, ValueError, TypeError) as error:
         raise InfoganError(f"{path} has malformed metadata ({type(error).__name__}: {error})") from None
-    generator = Generator(get_architecture(metadata["architecture"]), spec.generator_input_size)
+    try:
+        arch = architecture_of(config)
+    except InfoganError as error:
+        raise InfoganError(f"{path}: {error}") from None
+    generator = Generator(arch, spec.generator_input_size)
     try:
         generator.load_state_dict(tensors)
     except RuntimeError:

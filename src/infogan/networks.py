@@ -1,13 +1,16 @@
 """Generator, the shared D/Q body and the D and Q heads, built from an architecture table.
 
-Each of the paper's architectures is one ``Architecture`` value (the appendix tables of
-Chen et al., 2016); one parametrised builder turns it into modules. All kernels are 4x4; a stride-2
-convolution with padding 1 halves the side, a stride-2 transposed convolution doubles it.
+Each of the paper's architectures is one ``Architecture`` row (the appendix tables of
+Chen et al., 2016); one parametrised builder turns a row into modules. All kernels are 4x4:
+a stride-2 convolution with padding 1 halves the side, a stride-2 transposed convolution
+doubles it, and a stride-1 layer keeps it ("same" padding, as the authors' TensorFlow code).
+A stride-1 layer of G is an ordinary convolution: with stride 1 a transposed convolution is
+a convolution with a flipped kernel, so nothing is lost, and it keeps the side exactly.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
@@ -18,7 +21,7 @@ from infogan.errors import InfoganError
 
 @dataclass(frozen=True)
 class ConvLayer:
-    """One 4x4 (transposed) convolution: output channels, stride, batch norm after it."""
+    """One 4x4 (transposed) convolution: output channels, stride (1 or 2), batch norm after it."""
 
     channels: int
     stride: int = 2
@@ -27,7 +30,12 @@ class ConvLayer:
 
 @dataclass(frozen=True)
 class Architecture:
-    """A paper appendix table: D/Q body, heads and G, plus the image format."""
+    """A paper appendix table: D/Q body, heads and G, plus the image format.
+
+    ``body_fc`` 0: the body ends with the flattened last convolution (SVHN, CelebA).
+    ``q_hidden`` 0: Q is one linear layer on the body, differing from D in the last layer
+    only (3D faces, 3D chairs). ``generator_fc`` 0: G starts with the FC to its first map.
+    """
 
     image_channels: int
     image_size: int
@@ -39,6 +47,20 @@ class Architecture:
     generator_convs: tuple[ConvLayer, ...]  # every up-convolution but the last
     output_activation: str = "sigmoid"  # images in [0, 1]; "tanh" for [-1, 1]
 
+
+_SVHN = Architecture(
+    # D: conv 64 s2 lReLU; conv 128 s2 BN lReLU; conv 256 s2 BN lReLU; D: FC out; Q: FC 128 BN lReLU, FC out.
+    # G: FC 2x2x448 BN ReLU; upconv 256 s2 BN ReLU; upconv 128 s2 ReLU; upconv 64 s2 ReLU; upconv 3 s2 tanh.
+    image_channels=3,
+    image_size=32,
+    body_convs=(ConvLayer(64, batch_norm=False), ConvLayer(128), ConvLayer(256)),
+    body_fc=0,
+    q_hidden=128,
+    generator_fc=0,
+    generator_start=(448, 2),
+    generator_convs=(ConvLayer(256), ConvLayer(128, batch_norm=False), ConvLayer(64, batch_norm=False)),
+    output_activation="tanh",
+)
 
 ARCHITECTURES: dict[str, Architecture] = {
     # MNIST: D conv 64 s2 lReLU; conv 128 s2 BN lReLU; FC 1024 BN lReLU; Q FC 128 BN lReLU.
@@ -53,6 +75,48 @@ ARCHITECTURES: dict[str, Architecture] = {
         generator_start=(128, 7),
         generator_convs=(ConvLayer(64),),
     ),
+    "svhn": _SVHN,
+    "celeba": _SVHN,  # the paper uses the SVHN networks for CelebA
+    # 3D faces: D conv 64 s2; conv 128 s2 BN; FC 1024 BN; D and Q differ in the last FC only.
+    # G: FC 1024 BN ReLU; FC 8x8x128 BN ReLU; upconv 64 s2 BN ReLU; upconv 1 s2 (sigmoid).
+    "faces3d": Architecture(
+        image_channels=1,
+        image_size=32,
+        body_convs=(ConvLayer(64, batch_norm=False), ConvLayer(128)),
+        body_fc=1024,
+        q_hidden=0,
+        generator_fc=1024,
+        generator_start=(128, 8),
+        generator_convs=(ConvLayer(64),),
+    ),
+    # 3D chairs: D conv 64 s2; conv 128 s2 BN; conv 256 s2 BN; conv 256 BN; conv 256 BN; FC 1024 BN.
+    # G: FC 1024 BN; FC 8x8x256 BN; upconv 256 BN; upconv 256 BN; upconv 128 s2 BN; upconv 64 s2 BN;
+    # upconv 1 s2 (sigmoid).
+    "chairs3d": Architecture(
+        image_channels=1,
+        image_size=64,
+        body_convs=(
+            ConvLayer(64, batch_norm=False),
+            ConvLayer(128),
+            ConvLayer(256),
+            ConvLayer(256, stride=1),
+            ConvLayer(256, stride=1),
+        ),
+        body_fc=1024,
+        q_hidden=0,
+        generator_fc=1024,
+        generator_start=(256, 8),
+        generator_convs=(ConvLayer(256, stride=1), ConvLayer(256, stride=1), ConvLayer(128), ConvLayer(64)),
+    ),
+}
+# The architecture that fits a data set of (channels, side), when no preset chooses one.
+BY_IMAGE_FORMAT = {
+    (1, 28): "mnist",
+    (3, 28): "mnist",
+    (1, 32): "faces3d",
+    (3, 32): "svhn",
+    (1, 64): "chairs3d",
+    (3, 64): "chairs3d",
 }
 
 
@@ -62,12 +126,32 @@ def get_architecture(name: str) -> Architecture:
     return ARCHITECTURES[name]
 
 
+def architecture_of(config: TrainConfig) -> Architecture:
+    """The config's architecture row, with its image channels when the config sets them."""
+    arch = get_architecture(config.architecture)
+    return arch if config.image_channels is None else replace(arch, image_channels=config.image_channels)
+
+
+def architecture_for(channels: int, size: int) -> str:
+    """The architecture for images of ``channels`` (1 or 3) and side ``size``; a clear error otherwise."""
+    if (channels, size) not in BY_IMAGE_FORMAT:
+        raise InfoganError(
+            f"no architecture takes {size}x{size} images; supported: 28 (mnist), 32 (faces3d grey, "
+            "svhn RGB), 64 (chairs3d); pass --resize 28, 32 or 64 to scale and centre-crop them"
+        )
+    return BY_IMAGE_FORMAT[(channels, size)]
+
+
 def _conv_side(side: int, layer: ConvLayer) -> int:
-    return (side + 2 - 4) // layer.stride + 1
+    return side // layer.stride
 
 
-def _padding(layer: ConvLayer) -> int:
-    return 1 if layer.stride == 2 else 0
+def _conv(in_channels: int, layer: ConvLayer, transposed: bool) -> nn.Module:
+    """A 4x4 layer: stride 2 halves (conv) or doubles (transposed) the side, stride 1 keeps it."""
+    if layer.stride == 1:  # "same" for an even kernel: one row/column before, two after (as TensorFlow)
+        return nn.Sequential(nn.ZeroPad2d((1, 2, 1, 2)), nn.Conv2d(in_channels, layer.channels, 4, 1))
+    cls = nn.ConvTranspose2d if transposed else nn.Conv2d
+    return cls(in_channels, layer.channels, 4, 2, 1)
 
 
 class Generator(nn.Module):
@@ -88,7 +172,7 @@ class Generator(nn.Module):
         convs: list[nn.Module] = []
         channels = start_channels
         for layer in arch.generator_convs:
-            convs.append(nn.ConvTranspose2d(channels, layer.channels, 4, layer.stride, _padding(layer)))
+            convs.append(_conv(channels, layer, transposed=True))
             convs += [nn.BatchNorm2d(layer.channels)] if layer.batch_norm else []
             convs.append(nn.ReLU())
             channels = layer.channels
@@ -103,24 +187,28 @@ class Generator(nn.Module):
 
 
 class DiscriminatorBody(nn.Module):
-    """The layers D and Q share: images (B, C, H, W) -> features (B, body_fc)."""
+    """The layers D and Q share: images (B, C, H, W) -> features (B, feature_size)."""
 
     def __init__(self, arch: Architecture, leaky_slope: float):
         super().__init__()
         layers: list[nn.Module] = []
         channels, side = arch.image_channels, arch.image_size
         for layer in arch.body_convs:
-            layers.append(nn.Conv2d(channels, layer.channels, 4, layer.stride, _padding(layer)))
+            layers.append(_conv(channels, layer, transposed=False))
             layers += [nn.BatchNorm2d(layer.channels)] if layer.batch_norm else []
             layers.append(nn.LeakyReLU(leaky_slope))
             channels, side = layer.channels, _conv_side(side, layer)
         self.convs = nn.Sequential(*layers)  # MNIST: (B, 1, 28, 28) -> (B, 128, 7, 7)
-        self.fully_connected = nn.Sequential(
-            nn.Linear(channels * side * side, arch.body_fc), nn.BatchNorm1d(arch.body_fc), nn.LeakyReLU(leaky_slope)
+        flat = channels * side * side
+        self.feature_size = arch.body_fc or flat
+        self.fully_connected = (
+            nn.Sequential(nn.Linear(flat, arch.body_fc), nn.BatchNorm1d(arch.body_fc), nn.LeakyReLU(leaky_slope))
+            if arch.body_fc
+            else nn.Identity()
         )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.fully_connected(self.convs(images).flatten(1))  # (B, body_fc)
+        return self.fully_connected(self.convs(images).flatten(1))  # (B, feature_size), MNIST (B, 1024)
 
 
 class Discriminator(nn.Module):
@@ -133,17 +221,18 @@ class Discriminator(nn.Module):
     def __init__(self, arch: Architecture, q_output_size: int, leaky_slope: float):
         super().__init__()
         self.body = DiscriminatorBody(arch, leaky_slope)
-        self.d_head = nn.Linear(arch.body_fc, 1)
-        hidden = arch.q_hidden or arch.body_fc
+        features = self.body.feature_size
+        self.d_head = nn.Linear(features, 1)
+        hidden = arch.q_hidden or features
         q_layers: list[nn.Module] = []
         if arch.q_hidden:
-            q_layers += [nn.Linear(arch.body_fc, hidden), nn.BatchNorm1d(hidden), nn.LeakyReLU(leaky_slope)]
+            q_layers += [nn.Linear(features, hidden), nn.BatchNorm1d(hidden), nn.LeakyReLU(leaky_slope)]
         q_layers.append(nn.Linear(hidden, max(q_output_size, 1)))
         self.q_head = nn.Sequential(*q_layers)
 
     def forward(self, images: torch.Tensor, detach_q: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """``detach_q`` stops Q's gradient at the body (the plain-GAN baseline)."""
-        features = self.body(images)  # (B, body_fc)
+        features = self.body(images)  # (B, feature_size)
         real_logits = self.d_head(features).squeeze(1)  # (B,)
         q_output = self.q_head(features.detach() if detach_q else features)  # (B, q_size)
         return real_logits, q_output
@@ -191,10 +280,13 @@ def check_model_size(config: TrainConfig) -> int:
     Only G's first layer (input = noise + codes) and Q's last layer (output = code parameters)
     grow with the latent spec; ``--noise 999999999`` would otherwise fail deep inside torch.
     """
-    arch, latent = get_architecture(config.architecture), config.latent
+    arch, latent = architecture_of(config), config.latent
     start_channels, start_side = arch.generator_start
     first_width = arch.generator_fc or start_channels * start_side * start_side
-    q_width = arch.q_hidden or arch.body_fc
+    last_side = arch.image_size
+    for layer in arch.body_convs:
+        last_side = _conv_side(last_side, layer)
+    q_width = arch.q_hidden or arch.body_fc or arch.body_convs[-1].channels * last_side * last_side
     parameters = latent.generator_input_size * first_width + q_width * latent.q_output_size
     activations = config.batch_size * (latent.generator_input_size + latent.q_output_size) * 4
     needed = 16 * parameters + 4 * activations
@@ -209,7 +301,7 @@ def check_model_size(config: TrainConfig) -> int:
 def build_models(config: TrainConfig) -> tuple[Generator, Discriminator]:
     """Fresh G and D/Q for a config: its architecture, latent sizes, slope and initialisation."""
     check_model_size(config)
-    arch, latent = get_architecture(config.architecture), config.latent
+    arch, latent = architecture_of(config), config.latent
     return build_networks(
         arch, latent.generator_input_size, latent.q_output_size, config.leaky_slope, config.weight_init
     )

@@ -7,6 +7,7 @@
     RUN_DIR/traversal*.png       the final traversal grids
     RUN_DIR/tensorboard/         TensorBoard scalars, when tensorboard is installed
     RUN_DIR/.infogan.lock        the pid of the process training the run, while it trains
+    RUN_DIR/data.npz             the images (and labels) when train() was given arrays
 
 Only files that match these names are ever deleted (``remove_run_outputs``); anything else a
 user keeps in the folder stays.
@@ -32,6 +33,7 @@ IMAGE_DIR = "images"
 TENSORBOARD_DIR = "tensorboard"
 LOCK_FILE = ".infogan.lock"
 REPORT_FILE = "report.html"
+ARRAYS_FILE = "data.npz"  # images (and labels) given to train() as arrays
 # What infogan writes, folder by folder: the only files --overwrite may remove.
 OWN_FILES = {
     ".": re.compile(r"^(config\.json|metrics\.jsonl|report\.html|traversal(_\w+)?\.png|\.infogan\.lock|\..*\.tmp)$"),
@@ -51,7 +53,7 @@ def _is_stub_entry(path: Path) -> bool:
         return False
     if path.is_dir():
         return path.name in OWN_FILES and not any(path.iterdir())
-    return path.name == LOCK_FILE or bool(re.match(r"^\..*\.tmp$", path.name))
+    return path.name in (LOCK_FILE, ARRAYS_FILE) or bool(re.match(r"^\..*\.tmp$", path.name))
 
 
 def own_files(run_dir: Path) -> list[Path]:

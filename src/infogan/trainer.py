@@ -34,15 +34,18 @@ from infogan.checkpoint import (
     state_to_checkpoint,
 )
 from infogan.config import TrainConfig
-from infogan.data import EpochSampler, LabelledImages, load_dataset, to_float_images
+from infogan.data import EpochSampler, ImageSet, load_dataset, to_float_images
+from infogan.data.arrays import images_from_array, labels_from_array
 from infogan.devices import resolve_device
 from infogan.errors import CheckpointError, DataError, InfoganError
 from infogan.evaluate.categorical import categorical_scores
+from infogan.files import write_atomic
 from infogan.latent import LatentBatch, LatentSpec
 from infogan.losses import discriminator_loss, generator_loss
 from infogan.networks import Discriminator, Generator, build_models, check_model_size, get_architecture
 from infogan.optim import make_adam
 from infogan.rollback import MAX_ROLLBACKS, check_finite, diverged_losses, roll_back
+from infogan.run_data import load_split, resolve_architecture
 from infogan.schedule import discriminator_param_groups, end_fast_start, fast_start_active, learning_rates
 from infogan.training_log import IntervalMeans, MetricsLog
 from infogan.viz import save_png, save_traversals, traversal_grid
@@ -150,21 +153,15 @@ def generator_update(
     return g_metrics
 
 
-def load_training_data(config: TrainConfig) -> tuple[LabelledImages, LabelledImages | None]:
-    """The training split and (when evaluations are on) the test split, checked against the
-    architecture's image format and the batch size."""
-    arch = get_architecture(config.architecture)
-    train_set = load_dataset(config.dataset, "train", config.data_dir)
-    test_set = load_dataset(config.dataset, "test", config.data_dir) if config.eval_every else None
-    expected = (arch.image_channels, arch.image_size, arch.image_size)
-    for split in (train_set, test_set):
-        if split is not None and tuple(split.images.shape[1:]) != expected:
-            raise DataError(
-                f"the {config.dataset} images are {tuple(split.images.shape[1:])} (C, H, W); "
-                f"the {config.architecture} architecture needs {expected}"
-            )
-    if config.batch_size > len(train_set.images):
-        raise DataError(f"batch size {config.batch_size} exceeds the data set's {len(train_set.images)} images")
+def load_training_data(config: TrainConfig) -> tuple[ImageSet, ImageSet | None]:
+    """The training split and (when evaluations are on) the test split, in the architecture's
+    format, checked against the batch size."""
+    train_set = load_split(config, "train")
+    test_set = load_split(config, "test") if config.eval_every and config.latent.categorical else None
+    if config.batch_size > len(train_set):
+        raise DataError(f"batch size {config.batch_size} exceeds the data set's {len(train_set)} images")
+    if test_set is not None and len(test_set) == 0:
+        test_set = None
     return train_set, test_set
 
 
@@ -172,7 +169,7 @@ def steps_for_epochs(config: TrainConfig, epochs: float) -> int:
     """Updates that make ``epochs`` passes over the config's training set (at least 1)."""
     if isinstance(epochs, bool) or not isinstance(epochs, (int, float)) or not math.isfinite(epochs) or epochs <= 0:
         raise InfoganError(f"epochs must be a positive number, got {epochs!r}")
-    size = len(load_dataset(config.dataset, "train", config.data_dir).labels)
+    size = len(load_dataset(config.dataset, "train", config.data_dir))
     return max(1, round(epochs * size / config.batch_size))
 
 
@@ -186,6 +183,22 @@ def _check_before_writing(config: TrainConfig, run_dir: Path, resume: bool, over
     check_model_size(config)
     resolve_device(config.device)
     return config
+
+
+def _store_arrays(config: TrainConfig, run_dir: Path, images, labels, resume: bool, overwrite: bool) -> TrainConfig:
+    """Check arrays given to ``train`` and keep them as RUN_DIR/data.npz; the config reads them."""
+    if resume:
+        raise InfoganError("arrays are given when a run starts; resume it without them")
+    run_folder.check_run_dir(run_dir, False, overwrite)
+    to_numpy = lambda values: values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else values  # noqa: E731
+    checked = images_from_array(to_numpy(images), "the images")
+    checked_labels = labels_from_array(None if labels is None else to_numpy(labels), len(checked), "the labels")
+    run_folder.create_run_dir(run_dir)
+    path = run_dir / run_folder.ARRAYS_FILE
+    arrays = {"x": checked} if checked_labels is None else {"x": checked, "y": checked_labels}
+    with run_folder.RunLock(run_dir):
+        write_atomic(path, lambda stream: np.savez(stream, **arrays))
+    return config.with_changes(dataset=str(path.resolve()))
 
 
 def _resume(state: TrainingState, config: TrainConfig, run_dir: Path, device: torch.device) -> None:
@@ -218,6 +231,8 @@ def train(
     overwrite: bool = False,
     progress: bool = True,
     on_start: Callable[[TrainConfig, int], None] | None = None,
+    images: np.ndarray | torch.Tensor | None = None,
+    labels: np.ndarray | torch.Tensor | None = None,
 ) -> Path:
     """Train (or continue) a run in ``run_dir`` up to ``config.steps``; returns the folder.
 
@@ -225,9 +240,14 @@ def train(
     ``on_start(config, step)`` is called then, with the step training starts from (the CLI
     prints it). One process trains a run at a time (``run_folder.RunLock``). At the end the
     traversal grids ``traversal.png`` and ``traversal_<code>.png`` are written.
+
+    ``images`` (and ``labels``) train on arrays instead of ``config.dataset``: any layout
+    ``infogan.data.arrays`` takes; they are kept as RUN_DIR/data.npz so the run can resume.
     """
     run_dir = Path(run_dir)
-    config = _check_before_writing(config, run_dir, resume, overwrite)
+    if images is not None:
+        config = _store_arrays(config, run_dir, images, labels, resume, overwrite)
+    config = _check_before_writing(resolve_architecture(config), run_dir, resume, overwrite)
     train_set, test_set = load_training_data(config)
     device = resolve_device(config.device)
     state = build_training_state(config, device, len(train_set.images))
@@ -256,8 +276,8 @@ def _train_loop(
     state: TrainingState,
     config: TrainConfig,
     run_dir: Path,
-    train_set: LabelledImages,
-    test_set: LabelledImages | None,
+    train_set: ImageSet,
+    test_set: ImageSet | None,
     progress: bool,
 ) -> None:
     """Steps until ``config.steps``, with logging, evaluation, images, checkpoints and rollbacks."""
@@ -306,7 +326,7 @@ def _periodic(
     state: TrainingState,
     config: TrainConfig,
     run_dir: Path,
-    test_set: LabelledImages | None,
+    test_set: ImageSet | None,
     activation: str,
     log: MetricsLog,
 ) -> None:
@@ -336,7 +356,7 @@ def _evaluate(
     state: TrainingState,
     config: TrainConfig,
     run_dir: Path,
-    test_set: LabelledImages,
+    test_set: ImageSet,
     activation: str,
     log: MetricsLog,
 ) -> None:

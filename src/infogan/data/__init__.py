@@ -1,22 +1,235 @@
-"""Data sets as uint8 tensors in memory, and a seeded batch sampler over them."""
+"""Data sources: every one yields uint8 images (N, C, H, W) and, when it has them, labels.
+
+``load_dataset(source, split, ...)`` takes a named set or a path, and detects the format:
+
+=====================================  ==================================================
+source                                 reader
+=====================================  ==================================================
+``mnist``                              the bundled MNIST (MD5-checked)
+``fashion-mnist``                      Fashion-MNIST from ``--data-dir`` or Debian's package
+FOLDER with ``*train-images-idx3*``    any MNIST-format IDX set (KMNIST, EMNIST, ...)
+FILE.npz[:IMAGES[,LABELS]], FILE.npy   NumPy arrays (``infogan.data.arrays``)
+FILE.mat, FOLDER with train_32x32.mat  SVHN (``infogan.data.svhn``)
+FOLDER with img_align_celeba/          CelebA (``infogan.data.celeba``)
+FOLDER of PNG/JPEG/BMP files           an image folder (``infogan.data.folder``)
+=====================================  ==================================================
+
+A source without a test split gets a seeded hold-out of a tenth of its training images (at
+most 10,000). Images are brought to the requested channels and size at the door
+(``infogan.data.convert``), so the trainer only ever sees the architecture's format.
+Adding a source is one reader and one line in ``NAMED_SETS`` or ``_PATH_READERS``.
+"""
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
+from PIL import Image, UnidentifiedImageError
 
-from infogan.data.idx import LabelledImages, load_mnist
-from infogan.errors import DataError
+from infogan.data import arrays, celeba, folder, idx, svhn
+from infogan.data.convert import conform
+from infogan.errors import DataError, InfoganWarning
 
-DATASETS = ("mnist",)
+SPLITS = ("train", "test")
 
 
-def load_dataset(name: str, split: str, data_dir: str | Path | None = None) -> LabelledImages:
-    """A named data set's split as uint8 images (N, C, H, W) and int64 labels (N,)."""
-    if name == "mnist":
-        return load_mnist(split, data_dir)
-    raise DataError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
+@dataclass
+class ImageSet:
+    """A split of a data set: images (N, C, H, W) uint8, labels (N,) int64 or None.
+
+    ``attributes`` (N, K) 0/1 with ``attribute_names`` (e.g. CelebA's 40), and the
+    ``class_names`` that the labels index, when the source has them.
+    """
+
+    images: torch.Tensor
+    labels: torch.Tensor | None = None
+    attributes: np.ndarray | None = None
+    attribute_names: tuple[str, ...] = ()
+    class_names: tuple[str, ...] = ()
+    source: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+
+Reader = Callable[..., ImageSet]
+
+
+def _idx_set(name: str) -> Reader:
+    def read(split: str, data_dir: str | Path | None, size: int | None, channels: int | None, skip_bad: bool):
+        images, labels = idx.load_idx_split(idx.named_set_folder(name, data_dir), split, known_set=name)
+        return _from_arrays(images[:, None], labels, name)
+
+    return read
+
+
+def _not_bundled(name: str, files: str) -> Reader:
+    def read(*_: object) -> ImageSet:
+        raise DataError(f"the {name} data set is not bundled and cannot be downloaded here; pass --data with {files}")
+
+    return read
+
+
+NAMED_SETS: dict[str, Reader] = {
+    "mnist": _idx_set("mnist"),
+    "fashion-mnist": _idx_set("fashion-mnist"),
+    "svhn": _not_bundled("SVHN", "the folder of train_32x32.mat and test_32x32.mat"),
+    "celeba": _not_bundled("CelebA", "the folder of img_align_celeba/ and list_eval_partition.txt"),
+    "faces3d": _not_bundled("3D faces", "an image folder of the rendered faces"),
+    "chairs3d": _not_bundled("3D chairs", "an image folder of the rendered chairs"),
+}
+
+
+def _from_arrays(images: np.ndarray, labels: np.ndarray | None, source: str, **extra: object) -> ImageSet:
+    images = arrays.images_from_array(images, source)
+    if not images.flags.writeable:  # torch tensors must not wrap read-only memory
+        images = np.array(images)
+    labels = arrays.labels_from_array(labels, len(images), source)
+    return ImageSet(
+        torch.from_numpy(images), None if labels is None else torch.from_numpy(labels), source=source, **extra
+    )
+
+
+def _read_numpy(path: Path, source: str, split: str, size, channels, skip_bad) -> ImageSet:
+    images, labels = arrays.load_numpy_file(source)
+    return _hold_out_split(_from_arrays(images, labels, source), split)
+
+
+def _read_svhn(path: Path, source: str, split: str, size, channels, skip_bad) -> ImageSet:
+    train_file, test_file = svhn.svhn_file(path, "train"), svhn.svhn_file(path, "test")
+    if train_file is None:
+        raise DataError(f"no SVHN training file ({svhn.SPLIT_FILES['train']}) at {path}")
+    if test_file is None:
+        return _hold_out_split(_from_arrays(*svhn.load_svhn_mat(train_file), source), split)
+    return _from_arrays(*svhn.load_svhn_mat(train_file if split == "train" else test_file), source)
+
+
+def _read_idx(path: Path, source: str, split: str, size, channels, skip_bad) -> ImageSet:
+    if "test-images" not in idx.find_idx_files(path):
+        images, labels = idx.load_idx_split(path, "train")
+        return _hold_out_split(_from_arrays(images[:, None], labels, source), split)
+    images, labels = idx.load_idx_split(path, split)
+    return _from_arrays(images[:, None], labels, source)
+
+
+def _read_celeba(path: Path, source: str, split: str, size, channels, skip_bad) -> ImageSet:
+    images, attributes, names = celeba.load_celeba(path, split, size or 32, channels or 3, skip_bad)
+    return ImageSet(torch.from_numpy(images), None, attributes, names, source=source)
+
+
+def _read_folder(path: Path, source: str, split: str, size, channels, skip_bad) -> ImageSet:
+    native_channels, native_size = peek_image_folder(path)
+    images, labels, classes = folder.load_image_folder(
+        path, split, size or native_size, channels or native_channels, skip_bad
+    )
+    return ImageSet(
+        torch.from_numpy(images),
+        None if labels is None else torch.from_numpy(labels),
+        class_names=classes,
+        source=source,
+    )
+
+
+# Checked in order: the first whose test accepts the path reads it.
+_PATH_READERS: list[tuple[Callable[[Path], bool], Callable[..., ImageSet]]] = [
+    (lambda path: path.suffix in (".npz", ".npy"), _read_numpy),
+    (svhn.is_svhn_source, _read_svhn),
+    (celeba.is_celeba_folder, _read_celeba),
+    (idx.is_idx_folder, _read_idx),
+    (folder.is_image_folder, _read_folder),
+]
+
+
+def _hold_out_split(full: ImageSet, split: str) -> ImageSet:
+    """The seeded hold-out (see ``folder._hold_out``) of a source that has no test split."""
+    train_index, test_index = folder._hold_out(len(full))
+    chosen = torch.from_numpy(train_index if split == "train" else test_index)
+    return ImageSet(
+        full.images[chosen],
+        None if full.labels is None else full.labels[chosen],
+        class_names=full.class_names,
+        source=full.source,
+    )
+
+
+def _source_path(source: str) -> Path:
+    return arrays.split_npz_source(source)[0] if ".npz:" in source else Path(source)
+
+
+def load_dataset(
+    source: str,
+    split: str,
+    data_dir: str | Path | None = None,
+    size: int | None = None,
+    channels: int | None = None,
+    skip_bad_images: bool = False,
+) -> ImageSet:
+    """One split of a named set or a path, as uint8 images (N, channels, size, size).
+
+    ``size`` and ``channels`` None keep the source's own format (an image folder takes its
+    first image's). ``data_dir`` is where a named set's files are (default: its usual place).
+    """
+    if split not in SPLITS:
+        raise DataError(f"unknown split {split!r} (train or test)")
+    if not isinstance(source, str) or not source:
+        raise DataError(f"a data source must be a name or a path, got {source!r}")
+    if source in NAMED_SETS:
+        image_set = NAMED_SETS[source](split, data_dir, size, channels, skip_bad_images)
+    else:
+        path = _source_path(source)
+        if not path.exists():
+            known = ", ".join(sorted(NAMED_SETS))
+            raise DataError(f"data {source!r} is neither a known set ({known}) nor an existing path")
+        reader = next((read for accepts, read in _PATH_READERS if accepts(path)), None)
+        if reader is None:
+            raise DataError(
+                f"{path} holds no data infogan reads (an image folder, MNIST-format IDX files, "
+                ".npz/.npy, SVHN .mat, or CelebA's layout)"
+            )
+        image_set = reader(path, source, split, size, channels, skip_bad_images)
+    if channels == 3 and image_set.images.shape[1] == 1:
+        warnings.warn(
+            f"the images of {source} are grey; they are repeated into RGB for this architecture",
+            InfoganWarning,
+            stacklevel=2,
+        )
+    if size is not None or channels is not None:
+        image_set.images = conform(
+            image_set.images, channels or image_set.images.shape[1], size or image_set.images.shape[-1]
+        )
+    return image_set
+
+
+def peek_image_folder(path: Path) -> tuple[int, int]:
+    """(channels, size) of an image folder's first image: 1 for grey modes, else 3; the shorter side."""
+    first = folder.list_images(Path(path))
+    if not first:
+        raise DataError(f"no images (PNG, JPEG, BMP) in {path}")
+    try:
+        with Image.open(first[0]) as image:
+            grey = image.mode in ("1", "L", "LA", "I", "I;16", "F")
+            return (1 if grey else 3), min(image.size)
+    except (OSError, UnidentifiedImageError):
+        raise DataError(f"cannot decode {first[0]}; fix or remove it") from None
+
+
+def native_format(source: str, data_dir: str | Path | None = None) -> tuple[int, int, int]:
+    """(channels, height, width) of a source's images as stored, read cheaply where possible."""
+    if source not in NAMED_SETS:
+        path = _source_path(source)
+        if folder.is_image_folder(path) and not celeba.is_celeba_folder(path):
+            channels, size = peek_image_folder(path)
+            return channels, size, size
+        if celeba.is_celeba_folder(path):
+            return 3, 218, 178
+    images = load_dataset(source, "train", data_dir).images
+    return tuple(images.shape[1:])  # type: ignore[return-value]
 
 
 def to_float_images(images: torch.Tensor, output_activation: str = "sigmoid") -> torch.Tensor:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import torch
 from sklearn.metrics import r2_score
 
-from infogan.data import load_dataset
 from infogan.errors import InfoganError
 from infogan.evaluate.attributes import measure_continuous_codes
 from infogan.evaluate.categorical import categorical_scores
 from infogan.evaluate.fid import c1_faithfulness, digit_fid, load_or_train_classifier
 from infogan.latent import LatentBatch, LatentSpec
 from infogan.loaded_run import MAX_SAMPLES, LoadedRun
+from infogan.run_data import load_split
 from infogan.sampling import codes_batch, generate, q_output
 
 
@@ -55,11 +55,14 @@ def reconstruction_on_samples(run: LoadedRun, samples: int = 10000, seed: int = 
 def _categorical_scores(run: LoadedRun, data_dir: str | None) -> tuple[dict[str, dict], dict[str, dict[int, int]]]:
     """Per categorical code on the labelled test set: clustering scores, mapping, confusion;
     and the complete category -> label matching of each code."""
-    test_set = load_dataset(run.config.dataset, "test", data_dir or run.config.data_dir)
+    test_set = load_split(run.config, "test", data_dir)
     scores = categorical_scores(
         run.discriminator, run.spec, test_set.images, test_set.labels, run.output_activation, detail=True
     )
-    matchings = {name: code_scores.pop("matching") for name, code_scores in scores.items()}
+    matchings = {name: code_scores.pop("matching") for name, code_scores in scores.items() if "matching" in code_scores}
+    if test_set.labels is None:
+        for code_scores in scores.values():
+            code_scores["labels"] = "accuracy, NMI and ARI need labels; this data set has none"
     return scores, matchings
 
 
@@ -104,7 +107,8 @@ def evaluate_run(
     ``slant_change_degrees`` and ``width_change_px`` (see ``measure_continuous_codes``).
     ``sample_quality`` holds ``digit_fid`` (a small MNIST classifier's features, not
     Inception), ``classifier_accuracy_on_generated`` (c1 faithfulness) and
-    ``classifier_test_accuracy``; it needs the MNIST data set.
+    ``classifier_test_accuracy``; it is computed for MNIST runs only. Without labels in the
+    test split, categorical codes carry ``labels`` (a one-line note) instead of the label scores.
     """
     if isinstance(samples, bool) or not isinstance(samples, int) or not 2 <= samples <= MAX_SAMPLES:
         raise InfoganError(f"need at least 2 samples and at most {MAX_SAMPLES}, got {samples!r}")
@@ -129,7 +133,7 @@ def evaluate_run(
         for name, scores in measure_continuous_codes(run, draws=attribute_draws, seed=seed).items():
             codes[name].update(scores)
     result = {"run": str(run.run_dir), "step": run.step, "dataset": run.config.dataset, "codes": codes}
-    if fid:
+    if fid and run.config.dataset == "mnist":
         first = spec.categorical[0].name if spec.categorical else None
         result["sample_quality"] = _sample_quality(run, matchings.get(first), data_dir, samples, seed)
     return result

@@ -15,10 +15,10 @@ from pathlib import Path
 import torch
 
 from infogan.checkpoint import list_checkpoints
-from infogan.data import load_dataset
 from infogan.errors import InfoganError, InfoganWarning
 from infogan.evaluate.invariance import invariance_per_code
 from infogan.loaded_run import LoadedRun, load_run
+from infogan.run_data import load_split
 from infogan.run_folder import CHECKPOINT_DIR, read_config
 
 
@@ -53,7 +53,7 @@ def score_run(
     if isinstance(checkpoints, bool) or not isinstance(checkpoints, int) or not 1 <= checkpoints <= 100:
         raise InfoganError(f"checkpoints must be an integer from 1 to 100, got {checkpoints!r}")
     config = read_config(Path(run_dir))
-    images = load_dataset(config.dataset, "test", data_dir or config.data_dir).images
+    images = load_split(config, "test", data_dir).images
     by_step: dict[int, float] = {}
     for path in _newest_checkpoints(run_dir, checkpoints):
         run = load_run(run_dir, device, checkpoint=path)

@@ -75,6 +75,11 @@ class TrainConfig:
     ``reuse_fakes`` True makes the G update back-propagate through the D update's fakes
     (one G forward per step, the same latents for both updates, as most public
     implementations do) instead of drawing fresh latents as the authors' code does.
+    ``dataset`` is a named set (``mnist``, ``fashion-mnist``) or a path (docs/data.md);
+    ``data_dir`` is where a named set's files are. ``architecture="auto"`` takes the
+    appendix architecture that fits the data's images (resized first to ``image_size`` when
+    set); ``image_channels`` overrides the architecture's channels (1 or 3).
+    ``skip_bad_images`` leaves out image files that cannot be decoded instead of stopping.
     """
 
     preset: str = "mnist"

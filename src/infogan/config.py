@@ -240,6 +240,8 @@ _FIELD_TYPES: dict[str, type] = {
             "eval_every",
             "keep_checkpoints",
             "fast_start_steps",
+            "image_channels",
+            "image_size",
         )
     },
     **{

@@ -124,7 +124,7 @@ def _read_celeba(path: Path, source: str, split: str, size, channels, skip_bad) 
 
 
 def _read_folder(path: Path, source: str, split: str, size, channels, skip_bad) -> ImageSet:
-    native_channels, native_size = peek_image_folder(path)
+    native_channels, native_size = peek_image_folder(path, skip_bad)
     images, labels, classes = folder.load_image_folder(
         path, split, size or native_size, channels or native_channels, skip_bad
     )
@@ -206,17 +206,21 @@ def load_dataset(
     return image_set
 
 
-def peek_image_folder(path: Path) -> tuple[int, int]:
-    """(channels, size) of an image folder's first image: 1 for grey modes, else 3; the shorter side."""
-    first = folder.list_images(Path(path))
-    if not first:
+def peek_image_folder(path: Path, skip_bad: bool = False) -> tuple[int, int]:
+    """(channels, size) of an image folder's first decodable image: 1 for grey modes, else 3;
+    its shorter side. Without ``skip_bad``, the first file must decode."""
+    files = folder.list_images(Path(path))
+    if not files:
         raise DataError(f"no images (PNG, JPEG, BMP) in {path}")
-    try:
-        with Image.open(first[0]) as image:
-            grey = image.mode in ("1", "L", "LA", "I", "I;16", "F")
-            return (1 if grey else 3), min(image.size)
-    except (OSError, UnidentifiedImageError):
-        raise DataError(f"cannot decode {first[0]}; fix or remove it") from None
+    for candidate in files:
+        try:
+            with Image.open(candidate) as image:
+                image.load()
+                return (1 if folder.is_grey_mode(image.mode) else 3), min(image.size)
+        except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError, SyntaxError):
+            if not skip_bad:
+                raise DataError(f"cannot decode {candidate}; fix or remove it, or pass --skip-bad-images") from None
+    raise DataError(f"no image in {path} can be decoded")
 
 
 def native_format(source: str, data_dir: str | Path | None = None) -> tuple[int, int, int]:
@@ -224,7 +228,7 @@ def native_format(source: str, data_dir: str | Path | None = None) -> tuple[int,
     if source not in NAMED_SETS:
         path = _source_path(source)
         if folder.is_image_folder(path) and not celeba.is_celeba_folder(path):
-            channels, size = peek_image_folder(path)
+            channels, size = peek_image_folder(path, skip_bad=True)
             return channels, size, size
         if celeba.is_celeba_folder(path):
             return 3, 218, 178

@@ -34,9 +34,9 @@ def images_from_array(array: np.ndarray, name: str = "the array") -> np.ndarray:
     if array.dtype == np.uint8:
         return array
     if np.issubdtype(array.dtype, np.floating):
-        low, high = float(np.nanmin(array)), float(np.nanmax(array))
+        low, high = float(np.min(array)), float(np.max(array))  # NaN propagates, and is refused
         if not (low >= 0 and high <= 1):
-            raise DataError(f"{name}: float images must lie in [0, 1], got {low:g} to {high:g}")
+            raise DataError(f"{name}: float images must be finite and lie in [0, 1], got {low:g} to {high:g}")
         return np.round(array * 255).astype(np.uint8)
     raise DataError(f"{name}: images must be uint8 (0-255) or float (0-1), got dtype {array.dtype}")
 

@@ -19,6 +19,7 @@ import csv
 import hashlib
 import json
 import os
+import uuid
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -60,6 +61,21 @@ def is_image_folder(root: Path) -> bool:
 
 def _labels(root: Path, files: list[Path], label_root: Path) -> tuple[np.ndarray | None, tuple[str, ...]]:
     """Labels (N,) int64 and the class names they index, from labels.csv or class subfolders."""
+    names = _label_names(root, files, label_root)
+    if names is None:
+        return None, ()
+    classes = _class_order(set(names))
+    index = {name: position for position, name in enumerate(classes)}
+    return np.array([index[name] for name in names], dtype=np.int64), classes
+
+
+def _class_order(names: set[str]) -> tuple[str, ...]:
+    """Class names sorted, numbers by value (2 before 10)."""
+    return tuple(sorted(names, key=lambda name: (0, int(name), "") if name.isdigit() else (1, 0, name)))
+
+
+def _label_names(root: Path, files: list[Path], label_root: Path) -> list[str] | None:
+    """The label name of each file, from labels.csv or class subfolders; None without labels."""
     csv_path = label_root / LABELS_FILE
     if csv_path.is_file():
         by_name = _read_label_csv(csv_path)
@@ -67,15 +83,11 @@ def _labels(root: Path, files: list[Path], label_root: Path) -> tuple[np.ndarray
         missing = [key for key in keys if key not in by_name]
         if missing:
             raise DataError(f"{csv_path} has no label for {missing[0]} ({len(missing)} images without one)")
-        names = [by_name[key] for key in keys]
-    else:
-        parts = [path.relative_to(root).parts for path in files]
-        if any(len(part) < 2 for part in parts) or len({part[0] for part in parts}) < 2:
-            return None, ()
-        names = [part[0] for part in parts]
-    classes = tuple(sorted(set(names), key=lambda name: (len(name), name) if name.isdigit() else (0, name)))
-    index = {name: position for position, name in enumerate(classes)}
-    return np.array([index[name] for name in names], dtype=np.int64), classes
+        return [by_name[key] for key in keys]
+    parts = [path.relative_to(root).parts for path in files]
+    if any(len(part) < 2 for part in parts) or len({part[0] for part in parts}) < 2:
+        return None
+    return [part[0] for part in parts]
 
 
 def _read_label_csv(path: Path) -> dict[str, str]:
@@ -91,12 +103,24 @@ def _read_label_csv(path: Path) -> dict[str, str]:
     return {row[0].strip(): row[1].strip() for row in rows}
 
 
+def is_grey_mode(mode: str) -> bool:
+    """Whether a Pillow image mode holds grey values (1-bit, 8-bit, 16-bit, 32-bit, float)."""
+    return mode in ("1", "L", "LA", "I", "F") or mode.startswith("I;16")
+
+
+def _to_mode(image: Image.Image, mode: str) -> Image.Image:
+    """``image`` in "L" or "RGB"; 16-bit grey is scaled to 8 bits (Pillow's convert would clip it)."""
+    if image.mode.startswith("I;16"):
+        image = Image.fromarray((np.asarray(image, dtype=np.uint16) >> 8).astype(np.uint8), "L")
+    return image.convert(mode)
+
+
 def decode_image(path: Path, size: int, channels: int) -> np.ndarray:
     """One image file -> uint8 (channels, size, size): converted, shorter side scaled, centre kept."""
     mode = "L" if channels == 1 else "RGB"
     with Image.open(path) as image:
         image.draft(mode, (size, size))  # JPEG: decode at a reduced scale when that is enough
-        image = image.convert(mode)
+        image = _to_mode(image, mode)
         width, height = image.size
         scale = size / min(width, height)
         new_size = (max(size, round(width * scale)), max(size, round(height * scale)))
@@ -185,12 +209,17 @@ def folder_parts(root: Path) -> tuple[dict[str, list[Path]], dict[str, np.ndarra
             },
             classes,
         )
-    parts, part_labels, classes = {}, {}, ()
-    for split, split_root in given.items():
-        parts[split] = list_images(split_root)
-        part_labels[split], split_classes = _labels(split_root, parts[split], split_root)
-        classes = classes or split_classes
-    return parts, part_labels, classes
+    parts = {split: list_images(split_root) for split, split_root in given.items()}
+    named = {split: _label_names(split_root, parts[split], split_root) for split, split_root in given.items()}
+    if any(names is None for names in named.values()):
+        return parts, {split: None for split in parts}, ()
+    classes = _class_order({name for names in named.values() for name in names})
+    index = {name: position for position, name in enumerate(classes)}
+    return (
+        parts,
+        {split: np.array([index[name] for name in names], np.int64) for split, names in named.items()},
+        classes,
+    )
 
 
 def _build_cache(
@@ -206,9 +235,14 @@ def _build_cache(
     """Decode every split into ``<key>.<split>.npy`` (with labels) and write ``<key>.json``."""
     folder = cache_folder()
     folder.mkdir(parents=True, exist_ok=True)
-    meta: dict = {"version": CACHE_VERSION, "fingerprint": fingerprint, "classes": list(classes), "splits": {}}
-    if parts["train"]:
-        _warn_if_grey_to_rgb(parts["train"][0], channels)
+    grey = bool(parts["train"]) and _is_grey_file(parts["train"][0])
+    meta: dict = {
+        "version": CACHE_VERSION,
+        "fingerprint": fingerprint,
+        "classes": list(classes),
+        "splits": {},
+        "grey": grey,
+    }
     for split, paths in parts.items():
         meta["splits"][split] = _decode_split(paths, labels[split], size, channels, skip_bad, folder / key, split)
     write_text_atomic(folder / f"{key}.json", json.dumps(meta))
@@ -220,21 +254,27 @@ def _decode_split(
 ) -> dict:
     """Decode one split into ``stem.<split>.npy`` (and its labels); returns its cache entry, with
     the positions of the images kept when some could not be decoded."""
+    # A name of this build's own: two processes may build the same cache at once.
+    unique = f"{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    temporary = stem.with_name(f".{stem.name}.{split}.{unique}.npy.tmp")
     if not paths:
-        np.save(stem.with_name(f"{stem.name}.{split}.npy"), np.zeros((0, channels, size, size), np.uint8))
+        np.save(temporary, np.zeros((0, channels, size, size), np.uint8))
+        os.replace(temporary, stem.with_name(f"{stem.name}.{split}.npy"))
         return {"count": 0, "skipped": 0, "labelled": False, "kept": None}
-    temporary = stem.with_name(f".{stem.name}.{split}.npy.tmp")
     images = np.lib.format.open_memmap(temporary, mode="w+", dtype=np.uint8, shape=(len(paths), channels, size, size))
     bad = _decode_all(paths, size, channels, skip_bad, images)
     keep = np.setdiff1d(np.arange(len(paths)), bad)
     if bad:
         kept = np.lib.format.open_memmap(
-            temporary.with_suffix(".keep"), mode="w+", dtype=np.uint8, shape=(len(keep), channels, size, size)
+            temporary.with_name(temporary.name + ".keep"),
+            mode="w+",
+            dtype=np.uint8,
+            shape=(len(keep), channels, size, size),
         )
         kept[:] = images[keep]
         kept.flush()
         del kept
-        os.replace(temporary.with_suffix(".keep"), temporary)
+        os.replace(temporary.with_name(temporary.name + ".keep"), temporary)
         labels = None if labels is None else labels[keep]
         warnings.warn(
             f"skipped {len(bad)} images that could not be decoded, e.g. {paths[bad[0]]}", InfoganWarning, stacklevel=5
@@ -243,7 +283,9 @@ def _decode_split(
     del images
     os.replace(temporary, stem.with_name(f"{stem.name}.{split}.npy"))
     if labels is not None:
-        np.save(stem.with_name(f"{stem.name}.{split}.labels.npy"), labels)
+        label_temporary = stem.with_name(f".{stem.name}.{split}.{unique}.labels.npy")
+        np.save(label_temporary, labels)
+        os.replace(label_temporary, stem.with_name(f"{stem.name}.{split}.labels.npy"))
     return {
         "count": len(keep),
         "skipped": len(bad),
@@ -252,18 +294,12 @@ def _decode_split(
     }
 
 
-def _warn_if_grey_to_rgb(sample: Path, channels: int) -> None:
+def _is_grey_file(sample: Path) -> bool:
     try:
         with Image.open(sample) as image:
-            grey = image.mode in ("1", "L", "LA", "I", "I;16", "F")
+            return is_grey_mode(image.mode)
     except (OSError, UnidentifiedImageError):
-        return
-    if grey and channels == 3:
-        warnings.warn(
-            f"the images in {sample.parent} are grey; they are repeated into RGB for this architecture",
-            InfoganWarning,
-            stacklevel=5,
-        )
+        return False
 
 
 def load_image_folder(
@@ -295,6 +331,12 @@ def load_cached(
         )
     if meta is None or meta.get("fingerprint") != fingerprint or meta.get("version") != CACHE_VERSION:
         meta = _build_cache(*parts(), size, channels, skip_bad, key, fingerprint)
+    if meta.get("grey") and channels == 3:
+        warnings.warn(
+            f"the images in {root} are grey; they are repeated into RGB for this architecture",
+            InfoganWarning,
+            stacklevel=3,
+        )
     try:
         return _open_cached(key, split, meta)
     except (OSError, ValueError, KeyError):  # a cache file deleted or damaged by hand: decode again

@@ -65,9 +65,10 @@ def _run_train(args: argparse.Namespace) -> None:
 
 def _run_evaluate(args: argparse.Namespace) -> None:
     from infogan.evaluate.run_metrics import evaluate_run
-    from infogan.files import check_output_file
+    from infogan.files import check_output_file, write_text_atomic
     from infogan.loaded_run import load_run
     from infogan.report import save_confusion_png
+    from infogan.run_folder import EVALUATION_FILE
 
     if args.confusion_png is not None:
         check_output_file(args.confusion_png, (".png",))
@@ -81,6 +82,7 @@ def _run_evaluate(args: argparse.Namespace) -> None:
     )
     if args.confusion_png is not None:
         print(save_confusion_png(result, args.confusion_png), file=sys.stderr)
+    write_text_atomic(args.run_dir / EVALUATION_FILE, json.dumps(result, indent=2) + "\n")
     if args.json:
         print(json.dumps(result, indent=2))
         return
@@ -216,6 +218,15 @@ def _run_bench(args: argparse.Namespace) -> None:
     )
 
 
+def _run_explore(args: argparse.Namespace) -> None:
+    from infogan.explore import serve
+
+    def ready(url: str) -> None:
+        print(f"infogan: exploring {args.run_dir} at {url} (Ctrl-C stops)", file=sys.stderr, flush=True)
+
+    serve(args.run_dir, args.host, args.port, open_browser=not args.no_browser, on_ready=ready)
+
+
 COMMANDS = {
     "train": _run_train,
     "evaluate": _run_evaluate,
@@ -226,6 +237,7 @@ COMMANDS = {
     "select": _run_select,
     "figure1": _run_figure1,
     "bench": _run_bench,
+    "explore": _run_explore,
 }
 
 

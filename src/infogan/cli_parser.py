@@ -177,10 +177,21 @@ def _add_analysis(commands: argparse._SubParsersAction) -> None:
     bench.add_argument("--reuse-fakes", action="store_true", help="time steps as `train --reuse-fakes` takes them")
 
 
+def _add_explore(commands: argparse._SubParsersAction) -> None:
+    explore = commands.add_parser(
+        "explore", help="steer a run's codes live in the browser (pip install infogan[explore])"
+    )
+    explore.add_argument("run_dir", type=Path, metavar="RUN_DIR|FILE.safetensors")
+    explore.add_argument("--host", default="127.0.0.1", help="address to bind (default: this machine only)")
+    explore.add_argument("--port", type=int, default=8765)
+    explore.add_argument("--no-browser", action="store_true", help="do not open a browser")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="infogan", description="Train InfoGAN and measure what its codes learned.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _add_train(commands)
     _add_inference(commands)
     _add_analysis(commands)
+    _add_explore(commands)
     return parser

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
-from PIL import Image
 
 from infogan.errors import InfoganError
 from infogan.evaluate.run_metrics import evaluate_run
@@ -22,7 +20,7 @@ from infogan.figure1 import figure_png_bytes, save_figure
 from infogan.files import check_output_file, write_text_atomic
 from infogan.loaded_run import LoadedRun, load_run
 from infogan.run_folder import REPORT_FILE, read_metrics
-from infogan.viz import traversal_grid
+from infogan.viz import png_bytes, traversal_grid
 
 STYLE = """
 body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
@@ -92,12 +90,6 @@ def _img(png: bytes, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
 
 
-def _grid_png(grid: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(grid[:, :, 0] if grid.shape[2] == 1 else grid).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.4f}"
@@ -144,7 +136,7 @@ def _traversals_section(run: LoadedRun) -> str:
     grids += [(f"{code.name} from -2 to 2 along each row", code.name) for code in run.spec.continuous]
     for caption, name in grids:
         grid = traversal_grid(run.generator, run.spec, name, seed=seed, output_activation=activation)
-        parts += [f"<h3>{html.escape(caption)}</h3>", _img(_grid_png(grid), caption)]
+        parts += [f"<h3>{html.escape(caption)}</h3>", _img(png_bytes(grid), caption)]
     return "\n".join(parts)
 
 

@@ -33,10 +33,13 @@ IMAGE_DIR = "images"
 TENSORBOARD_DIR = "tensorboard"
 LOCK_FILE = ".infogan.lock"
 REPORT_FILE = "report.html"
+EVALUATION_FILE = "evaluation.json"  # the newest `infogan evaluate` result
 ARRAYS_FILE = "data.npz"  # images (and labels) given to train() as arrays
 # What infogan writes, folder by folder: the only files --overwrite may remove.
 OWN_FILES = {
-    ".": re.compile(r"^(config\.json|metrics\.jsonl|report\.html|traversal(_\w+)?\.png|\.infogan\.lock|\..*\.tmp)$"),
+    ".": re.compile(
+        r"^(config\.json|metrics\.jsonl|report\.html|evaluation\.json|traversal(_\w+)?\.png|\.infogan\.lock|\..*\.tmp)$"
+    ),
     CHECKPOINT_DIR: re.compile(r"^(step_\d{8}\.pt|best\.pt|\..*\.tmp)$"),
     IMAGE_DIR: re.compile(r"^(step_\d{8}\.png|\..*\.tmp)$"),
     TENSORBOARD_DIR: re.compile(r"^events\.out\.tfevents\..*$"),

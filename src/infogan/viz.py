@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
@@ -35,21 +36,33 @@ def image_grid(images: torch.Tensor, rows: int, columns: int, output_activation:
     return grid
 
 
+def png_bytes(array: np.ndarray) -> bytes:
+    """An (H, W, 1 or 3) uint8 array encoded as PNG."""
+    buffer = io.BytesIO()
+    Image.fromarray(array[:, :, 0] if array.shape[2] == 1 else array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def save_png(array: np.ndarray, path: str | Path) -> Path:
     """Write an (H, W, 1 or 3) uint8 array as a PNG, atomically."""
     path = check_output_file(path, (".png",))
-    image = Image.fromarray(array[:, :, 0] if array.shape[2] == 1 else array)
-    write_atomic(path, lambda stream: image.save(stream, format="PNG"))
+    data = png_bytes(array)
+    write_atomic(path, lambda stream: stream.write(data))
     return path
 
 
-def save_image_grid(images: torch.Tensor, out: str | Path, output_activation: str = "sigmoid") -> Path:
-    """Images (N, C, H, W) in G's range as one near-square PNG grid at ``out``."""
+def sample_grid(images: torch.Tensor, output_activation: str = "sigmoid") -> np.ndarray:
+    """Images (N, C, H, W) in G's range as one near-square uint8 grid (``image_grid``)."""
     count = images.shape[0]
     if not 1 <= count <= MAX_GRID_IMAGES:
         raise InfoganError(f"a grid holds 1 to {MAX_GRID_IMAGES} images, got {count}")
     columns = math.ceil(math.sqrt(count))
-    return save_png(image_grid(images, math.ceil(count / columns), columns, output_activation), out)
+    return image_grid(images, math.ceil(count / columns), columns, output_activation)
+
+
+def save_image_grid(images: torch.Tensor, out: str | Path, output_activation: str = "sigmoid") -> Path:
+    """Images (N, C, H, W) in G's range as one near-square PNG grid at ``out`` (``infogan sample``)."""
+    return save_png(sample_grid(images, output_activation), out)
 
 
 def traversal_batch(spec: LatentSpec, code_name: str | None, columns: int, seed: int) -> tuple[LatentBatch, int]:

@@ -127,7 +127,7 @@ def decode_image(path: Path, size: int, channels: int) -> np.ndarray:
         image = image.resize(new_size, Image.Resampling.BILINEAR, reducing_gap=3.0)
         left, top = (new_size[0] - size) // 2, (new_size[1] - size) // 2
         image = image.crop((left, top, left + size, top + size))
-    array = np.asarray(image, dtype=np.uint8)
+    array = np.array(image, dtype=np.uint8)  # a copy: Pillow's buffer is read-only
     return array[None] if channels == 1 else array.transpose(2, 0, 1)
 
 

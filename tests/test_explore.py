@@ -227,3 +227,20 @@ def test_the_page_in_a_real_browser(server, run_dir, tmp_path):
         assert page.locator("#posterior .bar").count() == 10 and page.inner_text("#error") == ""
         assert page.evaluate("document.documentElement.scrollWidth") <= 1280
         browser.close()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_the_report_reads_at_1280_px(run_dir, tmp_path):
+    from infogan.report import write_report
+
+    out = write_report(run_dir, tmp_path / "report.html", samples=100, fid=False, attributes=False)
+    text = out.read_text()
+    assert text.index("<h2>Summary</h2>") < text.index("<h2>Traversals</h2>") < text.index("<h2>Metrics at step")
+    assert f"infogan explore {run_dir}" in text and "L_I, lower bound on I(c; G(z, c)) [nats]" in text
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(out.as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+        browser.close()

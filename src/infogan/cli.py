@@ -82,7 +82,8 @@ def _run_evaluate(args: argparse.Namespace) -> None:
     )
     if args.confusion_png is not None:
         print(save_confusion_png(result, args.confusion_png), file=sys.stderr)
-    write_text_atomic(args.run_dir / EVALUATION_FILE, json.dumps(result, indent=2) + "\n")
+    if args.save:
+        print(write_text_atomic(args.run_dir / EVALUATION_FILE, json.dumps(result, indent=2) + "\n"), file=sys.stderr)
     if args.json:
         print(json.dumps(result, indent=2))
         return

@@ -123,6 +123,9 @@ def _add_inference(commands: argparse._SubParsersAction) -> None:
         help="skip digit FID and classifier accuracy (the first use trains and caches a small "
         "MNIST classifier: a few minutes on a CPU)",
     )
+    evaluate.add_argument(
+        "--save", action="store_true", help="also write RUN_DIR/evaluation.json (the explorer and report show it)"
+    )
     evaluate.add_argument("--confusion-png", type=Path, metavar="FILE.png", help="write c1's confusion matrix")
     traverse = commands.add_parser("traverse", help="the paper's Figure 2 grids, one per continuous code")
     traverse.add_argument("run_dir", type=Path)

@@ -23,13 +23,37 @@ from infogan.run_folder import REPORT_FILE, read_metrics
 from infogan.viz import png_bytes, traversal_grid
 
 STYLE = """
-body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; max-width: 100%; }
 td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
-th { background: #f0f0f0; }
-pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 85%; }
+th { background: #f0f0f0; text-align: left; font-weight: normal; }
+thead th { font-weight: 600; text-align: right; }
+pre { background: #f7f7f7; padding: 0.8em; white-space: pre-wrap; word-break: break-all; font-size: 85%; }
 img { image-rendering: pixelated; max-width: 100%; }
+.grids { display: flex; flex-wrap: wrap; gap: 1.5em; }
+.grids figure { margin: 0; }
+.summary li { margin: 0.3em 0; }
+code { background: #f0f0f0; padding: 0 0.3em; }
 """
+# Readable row labels, with units, for evaluate_run's keys.
+LABELS = {
+    "kind": "prior",
+    "entropy_nats": "H(c) of the prior [nats]",
+    "info_lower_bound_nats": "L_I, lower bound on I(c; G(z, c)) [nats]",
+    "reconstruction": "Q recovers c from G's images [accuracy, or R^2]",
+    "accuracy": "test accuracy, categories matched to labels",
+    "nmi": "NMI with the labels",
+    "ari": "ARI with the labels",
+    "test_images": "test images",
+    "real_information_nats": "Q's information with real images [nats; label-free]",
+    "invariance": "category kept under 1-2 px shifts [fraction; label-free]",
+    "slant_rho": "Spearman rho with slant",
+    "width_rho": "Spearman rho with stroke width",
+    "controls": "controls",
+    "slant_change_degrees": "slant change, c from -2 to 2 [degrees]",
+    "width_change_px": "stroke width change, c from -2 to 2 [px]",
+    "labels": "labels",
+}
 
 
 def confusion_figure(confusion: list[list[int]], rows: list[int], title: str = "") -> Figure:
@@ -104,16 +128,52 @@ def _table(rows: list[dict], columns: list[str]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _metrics_section(evaluation: dict) -> str:
-    """The evaluation's scalar numbers as tables, and one confusion matrix per categorical code."""
-    codes = evaluation.get("codes", {})
-    rows = [{"code": name, **scores} for name, scores in codes.items()]
-    columns = ["code"] + list(
-        dict.fromkeys(
-            key for scores in codes.values() for key, value in scores.items() if not isinstance(value, (dict, list))
-        )
+def _code_table(codes: dict[str, dict]) -> str:
+    """One row per measure (readable label, units), one column per code: narrow at any code count."""
+    keys = list(
+        dict.fromkeys(k for scores in codes.values() for k, v in scores.items() if not isinstance(v, (dict, list)))
     )
-    parts = [f"<h2>Metrics at step {_cell(evaluation.get('step'))}</h2>", _table(rows, columns)]
+    head = "<thead><tr><th></th>" + "".join(f"<th>{html.escape(name)}</th>" for name in codes) + "</tr></thead>"
+    rows = "".join(
+        f"<tr><th>{html.escape(LABELS.get(key, key))}</th>"
+        + "".join(f"<td>{_cell(scores.get(key))}</td>" for scores in codes.values())
+        + "</tr>"
+        for key in keys
+    )
+    return f"<table>{head}{rows}</table>"
+
+
+def _summary_section(run: LoadedRun, evaluation: dict) -> str:
+    """What each code controls and the headline figures beside their targets, in a few lines."""
+    items = []
+    for name, scores in evaluation.get("codes", {}).items():
+        line = f"<b>{html.escape(name)}</b> ({html.escape(str(scores.get('kind', '')))})"
+        if isinstance(scores.get("accuracy"), (int, float)):
+            line += (
+                f": test accuracy <b>{scores['accuracy']:.3f}</b> (the paper: 0.95 on MNIST), "
+                f"NMI {scores['nmi']:.3f}, ARI {scores['ari']:.3f}"
+            )
+        elif scores.get("controls") not in (None, "none"):
+            rho = scores.get(f"{scores['controls']}_rho")
+            line += f": controls <b>{html.escape(scores['controls'])}</b>" + (
+                f" (Spearman rho {rho:+.2f})" if isinstance(rho, (int, float)) else ""
+            )
+        elif "controls" in scores:
+            line += ": controls neither slant nor stroke width (|rho| below 0.5)"
+        if isinstance(scores.get("info_lower_bound_nats"), (int, float)):
+            line += (
+                f"; L_I {scores['info_lower_bound_nats']:.3f} of H(c) = "
+                f"{scores.get('entropy_nats', float('nan')):.3f} nats"
+            )
+        items.append(f"<li>{line}</li>")
+    explore = f"<p>Explore it live: <code>infogan explore {html.escape(str(run.run_dir))}</code></p>"
+    return '<h2>Summary</h2><ul class="summary">' + "".join(items) + "</ul>" + explore
+
+
+def _metrics_section(evaluation: dict) -> str:
+    """The evaluation's numbers (measures by codes), sample quality and the confusion matrices."""
+    codes = evaluation.get("codes", {})
+    parts = [f"<h2>Metrics at step {_cell(evaluation.get('step'))}</h2>", _code_table(codes)]
     quality = evaluation.get("sample_quality")
     if quality:
         parts += [
@@ -130,14 +190,16 @@ def _metrics_section(evaluation: dict) -> str:
 def _traversals_section(run: LoadedRun) -> str:
     """The c1 grid (rows = categories, columns = noise) and one sweep grid per continuous code."""
     activation, seed = run.output_activation, run.config.seed
-    parts = ["<h2>Traversals</h2>"]
+    parts = ["<h2>Traversals</h2>", '<div class="grids">']
     first = run.spec.categorical[0].name if run.spec.categorical else "noise"
     grids = [(f"{first}: one row per category, columns are noise draws", None)]
     grids += [(f"{code.name} from -2 to 2 along each row", code.name) for code in run.spec.continuous]
     for caption, name in grids:
         grid = traversal_grid(run.generator, run.spec, name, seed=seed, output_activation=activation)
-        parts += [f"<h3>{html.escape(caption)}</h3>", _img(png_bytes(grid), caption)]
-    return "\n".join(parts)
+        parts.append(
+            f"<figure><figcaption>{html.escape(caption)}</figcaption>{_img(png_bytes(grid), caption)}</figure>"
+        )
+    return "\n".join(parts + ["</div>"])
 
 
 def _curves_section(run_dir: Path) -> str:
@@ -166,11 +228,13 @@ def build_report(run: LoadedRun, evaluation: dict) -> str:
             f"<style>{STYLE}</style></head><body>",
             f"<h1>{html.escape(title)}</h1>",
             f"<p>Latent: {html.escape(run.spec.describe())}</p>",
+            _summary_section(run, evaluation),
+            _traversals_section(run),
             _metrics_section(evaluation),
             _curves_section(Path(run.run_dir)),
-            _traversals_section(run),
-            f"<h2>Configuration</h2><pre>{config_text}</pre>",
-            f"<h2>Evaluation JSON</h2><pre>{html.escape(json.dumps(evaluation, indent=1))}</pre>",
+            f"<h2>Configuration</h2><details><summary>config.json</summary><pre>{config_text}</pre></details>",
+            "<h2>Evaluation JSON</h2><details><summary>evaluate --json</summary>"
+            f"<pre>{html.escape(json.dumps(evaluation, indent=1))}</pre></details>",
             "</body></html>",
         ]
     )

@@ -8,6 +8,8 @@
     RUN_DIR/tensorboard/         TensorBoard scalars, when tensorboard is installed
     RUN_DIR/.infogan.lock        the pid of the process training the run, while it trains
     RUN_DIR/data.npz             the images (and labels) when train() was given arrays
+    RUN_DIR/evaluation.json      `infogan evaluate --save`'s result (the explorer shows it)
+    RUN_DIR/report.html          `infogan report`'s page
 
 Only files that match these names are ever deleted (``remove_run_outputs``); anything else a
 user keeps in the folder stays.
@@ -33,7 +35,7 @@ IMAGE_DIR = "images"
 TENSORBOARD_DIR = "tensorboard"
 LOCK_FILE = ".infogan.lock"
 REPORT_FILE = "report.html"
-EVALUATION_FILE = "evaluation.json"  # the newest `infogan evaluate` result
+EVALUATION_FILE = "evaluation.json"  # `infogan evaluate --save` writes it
 ARRAYS_FILE = "data.npz"  # images (and labels) given to train() as arrays
 # What infogan writes, folder by folder: the only files --overwrite may remove.
 OWN_FILES = {

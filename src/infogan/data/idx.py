@@ -71,7 +71,7 @@ def parse_idx(raw: bytes, name: str = "IDX data") -> np.ndarray:
 
 def read_idx_file(path: Path, known: tuple[str, str] | None = None) -> np.ndarray:
     """The array in an IDX file (gzip or raw); with ``known`` = (published .gz MD5, content
-    MD5), the file must match one of them."""
+    MD5), a gzip file must match one of them (an uncompressed copy is read as it is)."""
     try:
         stored = path.read_bytes()
     except FileNotFoundError:
@@ -84,7 +84,13 @@ def read_idx_file(path: Path, known: tuple[str, str] | None = None) -> np.ndarra
             raw = gzip.decompress(stored)
         except (OSError, EOFError, zlib.error) as error:
             raise DataError(f"{path}: gzip data is corrupt or truncated ({error})") from None
-    if known is not None and hashlib.md5(stored).hexdigest() != known[0] and hashlib.md5(raw).hexdigest() != known[1]:
+    compressed = raw is not stored
+    if (
+        compressed
+        and known is not None
+        and hashlib.md5(stored).hexdigest() not in known
+        and hashlib.md5(raw).hexdigest() != known[1]
+    ):
         raise DataError(f"{path}: MD5 does not match the published {known[0]} (corrupt download?)")
     return parse_idx(raw, str(path))
 

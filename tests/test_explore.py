@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -128,6 +129,25 @@ def test_encode_an_uploaded_image(client, run_dir):
     expected = run.encode(torch.from_numpy(image)[None, None])["c1"][0].tolist()
     assert probabilities == pytest.approx(expected, abs=1e-6)
     assert set(answer["codes"]["c2"]) == {"mean", "std"} and answer["codes"]["c2"]["std"] == 1.0
+
+
+def test_a_colour_run_generates_and_encodes(tmp_path):
+    from infogan.presets import get_preset
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8)
+    config = get_preset("svhn").with_changes(
+        steps=1, batch_size=8, eval_every=0, checkpoint_every=1, image_every=1, device="cpu", dataset="svhn"
+    )
+    train(config, tmp_path / "rgb", progress=False, images=images)
+    colour = TestClient(create_app(ExplorerModel(tmp_path / "rgb")))
+    assert colour.get("/api/info").json()["image"] == {"channels": 3, "size": 32}
+    png = base64.b64decode(colour.post("/api/generate", json={"seed": 0, "codes": {"c1": 1, "c5": 0.5}}).json()["png"])
+    assert Image.open(io.BytesIO(png)).mode == "RGB" and png == sample_png(tmp_path / "rgb", 0, {"c1": 1, "c5": 0.5})
+    buffer = io.BytesIO()
+    Image.fromarray(images[0]).save(buffer, format="PNG")
+    answer = colour.post("/api/encode", content=buffer.getvalue()).json()
+    assert sorted(answer["codes"]) == [f"c{index}" for index in range(1, 9)]
 
 
 def test_uploads_are_limited_and_checked(client):

@@ -166,7 +166,10 @@ def _summary_section(run: LoadedRun, evaluation: dict) -> str:
                 f"{scores.get('entropy_nats', float('nan')):.3f} nats"
             )
         items.append(f"<li>{line}</li>")
-    explore = f"<p>Explore it live: <code>infogan explore {html.escape(str(run.run_dir))}</code></p>"
+    explore = (
+        f"<p>Explore it live: run <code>infogan explore {html.escape(str(run.run_dir))}</code>, then open "
+        '<a href="http://localhost:8765/">the explorer</a>.</p>'
+    )
     return '<h2>Summary</h2><ul class="summary">' + "".join(items) + "</ul>" + explore
 
 

@@ -28,9 +28,8 @@ from infogan.devices import resolve_device
 from infogan.errors import InfoganError
 from infogan.files import check_output_file, write_atomic
 from infogan.latent import LatentSpec
-from infogan.loaded_run import MAX_SAMPLES, LoadedRun
-from infogan.networks import Generator, architecture_of, get_architecture
-from infogan.sampling import codes_batch, generate
+from infogan.loaded_run import GeneratesImages, LoadedRun
+from infogan.networks import Generator, architecture_of
 
 EXPORT_FORMAT = "infogan-generator"
 EXPORT_VERSION = "1"
@@ -65,7 +64,7 @@ def _read(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
 
 
 @dataclass
-class ExportedGenerator:
+class ExportedGenerator(GeneratesImages):
     """An exported generator, ready for inference: the same ``sample`` as a ``LoadedRun``."""
 
     generator: Generator
@@ -77,17 +76,6 @@ class ExportedGenerator:
     @property
     def architecture(self) -> str:
         return self.config.architecture
-
-    @property
-    def output_activation(self) -> str:
-        """ "sigmoid" (images in [0, 1]) or "tanh" (images in [-1, 1])."""
-        return get_architecture(self.config.architecture).output_activation
-
-    def sample(self, count: int, seed: int = 0, codes: dict[str, float | int] | None = None) -> torch.Tensor:
-        """``count`` generated images (N, C, H, W) with the named codes fixed, e.g. {"c1": 3}."""
-        if isinstance(count, int) and count > MAX_SAMPLES:
-            raise InfoganError(f"number of images must be at most {MAX_SAMPLES}, got {count}")
-        return generate(self.generator, self.spec, codes_batch(self.spec, count, seed, codes, self.device))
 
 
 def load_exported(path: str | Path, device: str = "cpu") -> ExportedGenerator:

@@ -25,16 +25,13 @@ from infogan.viz import save_traversals
 MAX_SAMPLES = 100_000  # images one sample() call may generate
 
 
-@dataclass
-class LoadedRun:
-    """A trained run, ready for inference: networks in eval mode on ``device``."""
+class GeneratesImages:
+    """``sample`` and ``output_activation`` for anything holding ``generator``, ``spec``,
+    ``config`` and ``device`` (a loaded run, an exported generator)."""
 
-    run_dir: Path
-    config: TrainConfig
-    spec: LatentSpec
     generator: Generator
-    discriminator: Discriminator
-    step: int
+    spec: LatentSpec
+    config: TrainConfig
     device: torch.device
 
     @property
@@ -47,6 +44,19 @@ class LoadedRun:
         if isinstance(count, int) and count > MAX_SAMPLES:
             raise InfoganError(f"number of images must be at most {MAX_SAMPLES}, got {count}")
         return generate(self.generator, self.spec, codes_batch(self.spec, count, seed, codes, self.device))
+
+
+@dataclass
+class LoadedRun(GeneratesImages):
+    """A trained run, ready for inference: networks in eval mode on ``device``."""
+
+    run_dir: Path
+    config: TrainConfig
+    spec: LatentSpec
+    generator: Generator
+    discriminator: Discriminator
+    step: int
+    device: torch.device
 
     def encode(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         """Q's posterior per code for images (N, C, H, W): uint8 0-255 or floats in G's range."""

@@ -131,6 +131,7 @@ def test_encode_an_uploaded_image(client, run_dir):
     assert set(answer["codes"]["c2"]) == {"mean", "std"} and answer["codes"]["c2"]["std"] == 1.0
 
 
+@pytest.mark.slow
 def test_a_colour_run_generates_and_encodes(tmp_path):
     from infogan.presets import get_preset
 
@@ -217,6 +218,7 @@ def server(run_dir):
     thread.join(timeout=10)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 def test_the_page_in_a_real_browser(server, run_dir, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -249,6 +251,7 @@ def test_the_page_in_a_real_browser(server, run_dir, tmp_path):
         browser.close()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 def test_the_report_reads_at_1280_px(run_dir, tmp_path):
     from infogan.report import write_report

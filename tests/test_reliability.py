@@ -42,10 +42,19 @@ def finished_run(tmp_path_factory) -> Path:
     return run_dir
 
 
+def _link_checkpoints(source: str, target: str) -> None:
+    """Checkpoints are hard-linked (infogan only ever replaces them by rename), the rest copied."""
+    if source.endswith(".pt"):
+        os.link(source, target)
+    else:
+        shutil.copy2(source, target)
+
+
 @pytest.fixture
 def run_copy(finished_run, tmp_path) -> Path:
-    """A private copy of the finished run, for tests that try to harm it."""
-    return Path(shutil.copytree(finished_run, tmp_path / "run"))
+    """A private copy of the finished run, for tests that try to harm it; a test that changes a
+    checkpoint must unlink it first (its bytes are shared with the fixture's)."""
+    return Path(shutil.copytree(finished_run, tmp_path / "run", copy_function=_link_checkpoints))
 
 
 def one_error(status: int, lines: list[str], expected: str) -> None:
@@ -126,6 +135,7 @@ def test_a_failing_resume_rewrites_nothing(run_copy, capsys, harm, expected):
     flags = ["--steps", "6"]
     if harm == "corrupt checkpoints":
         for path in (run_copy / CHECKPOINT_DIR).glob("step_*.pt"):
+            path.unlink()
             path.write_bytes(b"not a checkpoint")
     elif harm == "other codes":
         flags += ["--codes", "cat:5,unif:2"]

@@ -12,7 +12,6 @@ from collections.abc import Container
 from pathlib import Path
 
 import torch
-from infogan.run_folder import CHECKPOINT_DIR, METRICS_FILE
 
 from infogan import trainer
 from infogan.checkpoint import checkpoint_name, load_checkpoint
@@ -21,8 +20,10 @@ from infogan.config import TrainConfig
 from infogan.data.idx import BUNDLED_MNIST
 from infogan.latent import LatentSpec, Noise
 from infogan.latent_parsing import parse_codes
+from infogan.run_folder import CHECKPOINT_DIR, METRICS_FILE
 
-# The CLI form of tiny_config(): batch 16, metrics every 2 steps, no evaluation, CPU, seed 0.
+# tiny_config()'s sizes as CLI flags: batch 16, metrics every 2 steps, no evaluation, CPU, seed 0 (the
+# rates and initialisation are the mnist preset's, not TrainConfig's defaults as in tiny_config()).
 TINY_FLAGS = [
     "--batch-size", "16", "--log-every", "2", "--image-every", "4", "--checkpoint-every", "2",
     "--eval-every", "0", "--device", "cpu", "--seed", "0", "--no-progress",
@@ -47,7 +48,8 @@ def small_test_data_dir(folder: Path, test_images: int = 500) -> Path:
     for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"):
         (data_dir / f"{stem}.gz").symlink_to(BUNDLED_MNIST / f"{stem}.gz")
     for stem, header_size, item_size in (("t10k-images-idx3-ubyte", 16, 28 * 28), ("t10k-labels-idx1-ubyte", 8, 1)):
-        raw = bytearray(gzip.decompress((BUNDLED_MNIST / f"{stem}.gz").read_bytes())[: header_size + test_images * item_size])
+        whole = gzip.decompress((BUNDLED_MNIST / f"{stem}.gz").read_bytes())
+        raw = bytearray(whole[: header_size + test_images * item_size])
         raw[4:8] = test_images.to_bytes(4, "big")
         (data_dir / stem).write_bytes(bytes(raw))
     return data_dir

@@ -1,11 +1,12 @@
 """Slant and stroke width on synthetic strokes of known angle and thickness; code sweeps on a tiny run."""
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import torch
 
-from infogan.config import TrainConfig
 from infogan.errors import InfoganError
 from infogan.evaluate.attributes import (
     _compute_code_attribute_correlation,
@@ -16,6 +17,7 @@ from infogan.evaluate.attributes import (
 )
 from infogan.latent import LatentSpec, Noise
 from infogan.latent_parsing import parse_codes
+from infogan.loaded_run import load_run
 
 
 def stroke(angle_degrees: float, width: float, length: float = 18, size: int = 28) -> np.ndarray:
@@ -117,27 +119,44 @@ def test_controls_picks_the_strongest_attribute_above_one_half():
     assert _controls(float("nan"), float("nan")) == "none"
 
 
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    from infogan.loaded_run import load_run
+class StrokeGenerator(torch.nn.Module):
+    """A stand-in G for the MNIST spec: one bar per latent vector, tilted 15 degrees per unit of
+    c2 and 3 + c3 pixels thick, so c2 controls the slant and c3 the width, exactly."""
 
-    from infogan.trainer import train
+    def __init__(self):
+        super().__init__()
+        self.unused = torch.nn.Parameter(torch.zeros(1))  # generate() reads the device off a parameter
 
-    config = TrainConfig(latent=LatentSpec(Noise(62), parse_codes("cat:10,unif:2")), steps=2, batch_size=16,
-                         log_every=1, image_every=2, checkpoint_every=2, eval_every=0, device="cpu")
-    run_dir = tmp_path_factory.mktemp("attributes") / "run"
-    train(config, run_dir, progress=False)
-    return load_run(run_dir)
+    def forward(self, generator_input: torch.Tensor) -> torch.Tensor:
+        c2, c3 = generator_input[:, 72].tolist(), generator_input[:, 73].tolist()
+        bars = np.stack([stroke(15 * slant, 3 + width) for slant, width in zip(c2, c3)])
+        return torch.from_numpy(bars).float()[:, None]
 
 
-def test_measure_continuous_codes_on_a_tiny_run(tiny_run):
-    result = measure_continuous_codes(tiny_run, draws=6, steps=5, seed=1)
+def test_measure_continuous_codes_finds_the_attribute_each_code_drives():
+    spec = LatentSpec(Noise(62), parse_codes("cat:10,unif:2"))
+    run = SimpleNamespace(spec=spec, generator=StrokeGenerator(), output_activation="sigmoid",
+                          device=torch.device("cpu"))
+    result = measure_continuous_codes(run, draws=4, steps=5, seed=1)
+    # rho after taking off each draw's mean: 0.98, not 1, as the draws' sweeps differ in size.
+    c2, c3 = result["c2"], result["c3"]
+    assert c2["controls"] == "slant" and c2["slant_rho"] > 0.95
+    assert c2["slant_change_degrees"] == pytest.approx(60, abs=3)  # -30 to +30 degrees
+    assert c2["width_change_px"] == pytest.approx(0, abs=0.1)  # -30 and +30 degrees: the same width
+    assert c3["controls"] == "width" and c3["width_rho"] > 0.95
+    assert c3["width_change_px"] == pytest.approx(4, abs=0.5)  # 1 to 5 pixels thick
+    assert abs(c3["slant_change_degrees"]) < 2  # thickness does not tilt the bar
+
+
+def test_measure_continuous_codes_on_the_tiny_run(tiny_run):
+    run = load_run(tiny_run)
+    result = measure_continuous_codes(run, draws=6, steps=5, seed=1)
     assert sorted(result) == ["c2", "c3"]
     for scores in result.values():
         assert set(scores) == {"slant_rho", "width_rho", "controls", "slant_change_degrees", "width_change_px"}
-        for key in ("slant_rho", "width_rho"):
-            assert scores[key] is None or -1 <= scores[key] <= 1
-        assert scores["controls"] in ("slant", "width", "none")
-    assert measure_continuous_codes(tiny_run, draws=6, steps=5, seed=1) == result  # seeded
+        rhos = [math.nan if scores[key] is None else scores[key] for key in ("slant_rho", "width_rho")]
+        assert scores["controls"] == _controls(*rhos)
+    assert measure_continuous_codes(run, draws=6, steps=5, seed=1) == result  # seeded
+    assert measure_continuous_codes(run, draws=6, steps=5, seed=2) != result
     with pytest.raises(InfoganError, match="at least 2"):
-        measure_continuous_codes(tiny_run, draws=1)
+        measure_continuous_codes(run, draws=1)

@@ -5,14 +5,13 @@ import os
 import pickle
 import warnings
 
+import numpy as np
 import pytest
 import torch
-from infogan.run_folder import CHECKPOINT_DIR, read_metrics, write_config
 
 from infogan import files as files_module
 from infogan import trainer
 from infogan.checkpoint import (
-    state_to_checkpoint,
     BEST_NAME,
     FORMAT_VERSION,
     checkpoint_name,
@@ -22,10 +21,16 @@ from infogan.checkpoint import (
     prune_checkpoints,
     remove_stray_temporaries,
     save_checkpoint,
+    state_to_checkpoint,
     write_atomic,
 )
+from infogan.data import load_dataset
 from infogan.errors import CheckpointError, InfoganError, InfoganWarning
-from run_folders import fill_disk_after, run_cli, small_test_data_dir, tiny_config
+from infogan.evaluate.clustering import clustering_accuracy
+from infogan.evaluate.invariance import nudged_images
+from infogan.loaded_run import load_run
+from infogan.run_folder import CHECKPOINT_DIR, read_metrics, write_config
+from run_folders import fill_disk_after, run_cli, tiny_config
 
 
 def small_checkpoint(step: int) -> dict:
@@ -109,7 +114,9 @@ def test_planted_pickle_through_the_cli_is_one_error_line_and_never_runs(tmp_pat
     assert lines[1].startswith("infogan: error: no checkpoint in")
     status, lines = run_cli(["train", "--resume", run_dir, "--no-progress"], capsys)
     assert status == 2 and not marker.exists() and not any("Traceback" in line for line in lines)
-    assert lines[-1] == f"infogan: error: cannot resume {run_dir}: no step checkpoint can be loaded; start again with --overwrite"
+    assert lines[-1] == (
+        f"infogan: error: cannot resume {run_dir}: no step checkpoint can be loaded; start again with --overwrite"
+    )
 
 
 def test_skipped_checkpoint_warning_is_one_cli_line(tmp_path, capsys):
@@ -178,6 +185,7 @@ def scripted_accuracies(monkeypatch, values: list[float]) -> None:
                         lambda *args: {"c1": {"accuracy": remaining.pop(0), "nmi": 0.0, "ari": 0.0}})
 
 
+@pytest.mark.slow
 def test_best_checkpoint_is_kept_beside_the_newest_and_survives_resume(tmp_path, monkeypatch):
     """Evaluations at steps 1, 2, 3 score 0.3, 0.5, 0.4: best.pt is step 2, kept beside the newest."""
     config = tiny_config(steps=3, eval_every=1, checkpoint_every=2, keep_checkpoints=1)
@@ -195,13 +203,19 @@ def test_best_checkpoint_is_kept_beside_the_newest_and_survives_resume(tmp_path,
     assert [record["eval/c1/accuracy"] for record in read_metrics(run_dir, "eval")] == [0.3, 0.5, 0.4, 0.45]
 
 
-def test_best_checkpoint_holds_the_real_evaluation_score(tmp_path):
-    data_dir = small_test_data_dir(tmp_path)  # 500 test images, so that evaluation is quick
-    run_dir = tmp_path / "run"
-    trainer.train(tiny_config(steps=1, eval_every=1, checkpoint_every=1, data_dir=str(data_dir)), run_dir, progress=False)
+def test_best_checkpoint_holds_the_real_evaluation_score(tmp_path, small_data_dir):
+    run_dir = tmp_path / "run"  # evaluated on the 500 test images of small_data_dir, so that it is quick
+    trainer.train(tiny_config(steps=1, eval_every=1, checkpoint_every=1, data_dir=str(small_data_dir)), run_dir,
+                  progress=False)
     (evaluation,) = read_metrics(run_dir, "eval")
     best = load_checkpoint(run_dir / CHECKPOINT_DIR / BEST_NAME)
     assert best["step"] == 1 and best["best"]["value"] == evaluation["eval/c1/accuracy"]
-    assert 0 <= evaluation["eval/c1/invariance"] <= 1  # the label-free score is logged beside accuracy
     newest = load_checkpoint(run_dir / CHECKPOINT_DIR / checkpoint_name(1))
     assert torch.equal(best["generator"]["fully_connected.0.weight"], newest["generator"]["fully_connected.0.weight"])
+    # The logged scores are those of the saved networks on the test images: accuracy, and the
+    # label-free invariance (the share of categories that survive the pixel nudge) beside it.
+    run, test_set = load_run(run_dir), load_dataset("mnist", "test", small_data_dir)
+    predicted = run.predict(test_set.images).numpy()
+    assert evaluation["eval/c1/accuracy"] == pytest.approx(clustering_accuracy(predicted, test_set.labels.numpy()))
+    shifted = run.predict(nudged_images(test_set.images, run.output_activation, seed=0)).numpy()
+    assert evaluation["eval/c1/invariance"] == pytest.approx(float(np.mean(shifted == predicted)))

@@ -6,32 +6,24 @@ from pathlib import Path
 
 import pytest
 import torch
-from infogan.loaded_run import load_run
 from safetensors import safe_open
 from safetensors.torch import save_file
 
 import infogan
-from infogan.cli import main
 from infogan.errors import InfoganError
 from infogan.export import export_generator, load_exported, load_generator
+from infogan.loaded_run import load_run
 from infogan.sampling import codes_batch, generate
-from run_folders import TINY_FLAGS, run_cli
+from run_folders import run_cli
 
 
 @pytest.fixture(scope="module")
-def trained_run(tmp_path_factory) -> Path:
-    run_dir = tmp_path_factory.mktemp("export") / "run"
-    assert main(["train", "--out", str(run_dir), "--steps", "2", *TINY_FLAGS]) == 0
-    return run_dir
+def exported(tiny_run, tmp_path_factory) -> Path:
+    return export_generator(load_run(tiny_run), tmp_path_factory.mktemp("export") / "G.safetensors")
 
 
-@pytest.fixture(scope="module")
-def exported(trained_run) -> Path:
-    return export_generator(load_run(trained_run), trained_run.parent / "G.safetensors")
-
-
-def test_exported_generator_makes_the_runs_images(trained_run, exported):
-    run = load_run(trained_run)
+def test_exported_generator_makes_the_runs_images(tiny_run, exported):
+    run = load_run(tiny_run)
     generator, spec, architecture = load_generator(exported)
     assert architecture == "mnist" and spec == run.spec and not generator.training
     for fixed in ({}, {"c1": 3}, {"c1": 9, "c2": -2.0, "c3": 1.5}):
@@ -39,37 +31,37 @@ def test_exported_generator_makes_the_runs_images(trained_run, exported):
         assert torch.equal(generate(generator, spec, codes), generate(run.generator, run.spec, codes))
 
 
-def test_metadata_holds_spec_architecture_and_config(trained_run, exported):
+def test_metadata_holds_spec_architecture_and_config(tiny_run, exported):
     with safe_open(str(exported), framework="pt") as handle:
         metadata = handle.metadata()
-    run = load_run(trained_run)
+    run = load_run(tiny_run)
     assert metadata["format"] == "infogan-generator" and metadata["architecture"] == "mnist"
     assert json.loads(metadata["latent"]) == run.spec.to_dict() and metadata["step"] == "2"
     assert infogan.TrainConfig.from_dict(json.loads(metadata["config"])) == run.config
 
 
-def test_python_api_samples_like_load_run(trained_run, exported):
+def test_python_api_samples_like_load_run(tiny_run, exported):
     loaded = infogan.load_exported(exported)
     assert isinstance(loaded, infogan.ExportedGenerator) and loaded.step == 2
     images = loaded.sample(8, seed=1, codes={"c1": 7})
     assert images.shape == (8, 1, 28, 28)
-    assert torch.equal(images, load_run(trained_run).sample(8, seed=1, codes={"c1": 7}))
+    assert torch.equal(images, load_run(tiny_run).sample(8, seed=1, codes={"c1": 7}))
 
 
-def test_cli_export_and_sample_from_either_source_give_the_same_png(trained_run, tmp_path, capsys):
+def test_cli_export_and_sample_from_either_source_give_the_same_png(tiny_run, tmp_path, capsys):
     target = tmp_path / "G.safetensors"
-    status, _ = run_cli(["export", trained_run, "--out", target], capsys)
+    status, _ = run_cli(["export", tiny_run, "--out", target], capsys)
     assert status == 0 and target.exists()
-    for source, png in ((trained_run, "from-run.png"), (target, "from-export.png")):
+    for source, png in ((tiny_run, "from-run.png"), (target, "from-export.png")):
         status, _ = run_cli(["sample", source, "--out", tmp_path / png, "--n", "16", "--code", "c1=4", "--seed", "2"],
                             capsys)
         assert status == 0
     assert (tmp_path / "from-run.png").read_bytes() == (tmp_path / "from-export.png").read_bytes()
 
 
-def test_cli_export_of_the_best_checkpoint(trained_run, tmp_path, capsys):
+def test_cli_export_of_the_best_checkpoint(tiny_run, tmp_path, capsys):
     run_dir = tmp_path / "run"
-    shutil.copytree(trained_run, run_dir)
+    shutil.copytree(tiny_run, run_dir)
     status, lines = run_cli(["export", run_dir, "--out", tmp_path / "G.safetensors", "--checkpoint", "best"], capsys)
     assert status == 2 and lines == [f"infogan: error: no checkpoint at {run_dir / 'checkpoints' / 'best.pt'}"]
     shutil.copy(run_dir / "checkpoints" / "step_00000002.pt", run_dir / "checkpoints" / "best.pt")
@@ -99,6 +91,6 @@ def test_bad_export_files_are_one_line_errors(tmp_path, capsys, kind):
     assert status == 2 and len(lines) == 1 and expected in lines[0]
 
 
-def test_export_refuses_another_suffix(trained_run, tmp_path, capsys):
-    status, lines = run_cli(["export", trained_run, "--out", tmp_path / "G.pt"], capsys)
+def test_export_refuses_another_suffix(tiny_run, tmp_path, capsys):
+    status, lines = run_cli(["export", tiny_run, "--out", tmp_path / "G.pt"], capsys)
     assert status == 2 and lines == [f"infogan: error: export file {tmp_path / 'G.pt'} must end in .safetensors"]

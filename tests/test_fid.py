@@ -4,20 +4,21 @@ import numpy as np
 import pytest
 import torch
 
-from infogan.config import TrainConfig
+from infogan.data import load_dataset, to_float_images
 from infogan.errors import InfoganError
 from infogan.evaluate import fid
+from infogan.evaluate.clustering import hungarian_mapping
 from infogan.evaluate.fid import (
     DigitClassifier,
     _compute_fid,
     c1_faithfulness,
     classifier_features,
+    classifier_logits,
     default_cache_path,
     digit_fid,
     load_or_train_classifier,
 )
-from infogan.latent import LatentSpec, Noise
-from infogan.latent_parsing import parse_codes
+from infogan.loaded_run import load_run
 
 
 def gaussian_features(count=2000, dims=16, seed=0):
@@ -100,29 +101,28 @@ def test_a_corrupt_cache_is_retrained_over(tmp_path, monkeypatch):
     assert fid._load_cached(path).test_accuracy == 0.5
 
 
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    from infogan.loaded_run import load_run
-
-    from infogan.trainer import train
-
-    config = TrainConfig(latent=LatentSpec(Noise(62), parse_codes("cat:10,unif:2")), steps=2, batch_size=16,
-                         log_every=1, image_every=2, checkpoint_every=2, eval_every=0, device="cpu")
-    run_dir = tmp_path_factory.mktemp("fid") / "run"
-    train(config, run_dir, progress=False)
-    return load_run(run_dir)
-
-
 @pytest.mark.slow
-def test_digit_fid_and_faithfulness_on_a_tiny_run(tiny_run, small_classifier):
+def test_digit_fid_and_faithfulness_on_the_tiny_run(tiny_run, small_data_dir, small_classifier):
     _, classifier = small_classifier
-    distance = digit_fid(tiny_run, classifier, samples=300)
-    assert np.isfinite(distance) and distance > 0
-    assert digit_fid(tiny_run, classifier, samples=300) == pytest.approx(distance)  # seeded
+    run, test_set = load_run(tiny_run), load_dataset("mnist", "test", small_data_dir)
+    distance = digit_fid(run, classifier, samples=300, data_dir=small_data_dir)
+    # The Frechet distance between the classifier's features of the (500) test images and of
+    # 300 samples of seed 0; far from 0: two steps of training do not make digits.
+    real = classifier_features(classifier.model, to_float_images(test_set.images))
+    assert distance == pytest.approx(_compute_fid(real, classifier_features(classifier.model, run.sample(300, 0))))
+    assert distance > 100
+
+    def read_as(mapping: dict[int, int]) -> float:
+        """By hand: the fraction of 20 images per category (seed 0 + category) read as mapping[category]."""
+        hits = [int((classifier_logits(classifier.model, run.sample(20, category, {"c1": category})).argmax(1)
+                     == label).sum()) for category, label in mapping.items()]
+        return sum(hits) / (20 * len(mapping))
+
     identity = {k: k for k in range(10)}
-    faithfulness = c1_faithfulness(tiny_run, classifier, identity, per_category=20)
-    assert 0 <= faithfulness <= 1
-    matched = c1_faithfulness(tiny_run, classifier, per_category=20)  # mapping from Q on the test set
-    assert 0 <= matched <= 1
-    with pytest.raises(InfoganError, match="not matched|no category"):
-        c1_faithfulness(tiny_run, classifier, {}, per_category=5)
+    assert c1_faithfulness(run, classifier, identity, per_category=20) == pytest.approx(read_as(identity))
+    # Without a mapping: the Hungarian matching of Q's categories of the test images to their labels.
+    matching = hungarian_mapping(run.predict(test_set.images).numpy(), test_set.labels.numpy(), 10)
+    faithfulness = c1_faithfulness(run, classifier, per_category=20, data_dir=small_data_dir)
+    assert faithfulness == pytest.approx(read_as(matching))
+    with pytest.raises(InfoganError, match="no category of c1 is matched to a label"):
+        c1_faithfulness(run, classifier, {}, per_category=5)

@@ -83,7 +83,8 @@ def test_identity_like_categories_survive_and_position_categories_do_not():
     ink_edges = torch.quantile(plain.sum(dim=(1, 2, 3)), torch.linspace(0.1, 0.9, 9))
     column_edges = torch.quantile(centroids(plain)[:, 0], torch.linspace(0.1, 0.9, 9))
     by_ink = category_agreement(bins(plain.sum(dim=(1, 2, 3)), ink_edges), bins(moved.sum(dim=(1, 2, 3)), ink_edges))
-    by_position = category_agreement(bins(centroids(plain)[:, 0], column_edges), bins(centroids(moved)[:, 0], column_edges))
+    by_position = category_agreement(bins(centroids(plain)[:, 0], column_edges),
+                                     bins(centroids(moved)[:, 0], column_edges))
     sharpness = lambda x: (x >= 0.99).sum(dim=(1, 2, 3)) / (x > 0).sum(dim=(1, 2, 3))  # noqa: E731
     sharp_edges = torch.quantile(sharpness(plain), torch.linspace(0.1, 0.9, 9))
     by_sharpness = category_agreement(bins(sharpness(plain), sharp_edges), bins(sharpness(moved), sharp_edges))

@@ -7,6 +7,9 @@ import torch
 from infogan.data import load_dataset, to_float_images
 from infogan.optim import implementation, load_optimizer_state, make_adam
 from infogan.trainer import build_training_state, train_step
+from run_folders import tiny_config
+
+CONFIG = tiny_config()
 
 
 def _adam_pair(seed: int) -> tuple[list[torch.nn.Parameter], list[torch.nn.Parameter]]:
@@ -20,7 +23,7 @@ def test_fused_and_foreach_adam_take_the_same_steps():
     fused = make_adam(fused_params, lr=1e-3, betas=(0.5, 0.999))
     foreach = torch.optim.Adam(foreach_params, lr=1e-3, betas=(0.5, 0.999), foreach=True)
     start = [p.detach().clone() for p in fused_params]
-    for step in range(20):
+    for _ in range(20):
         grads = [torch.randn_like(p) for p in fused_params]
         for params, optimizer in ((fused_params, fused), (foreach_params, foreach)):
             for parameter, grad in zip(params, grads):
@@ -31,8 +34,8 @@ def test_fused_and_foreach_adam_take_the_same_steps():
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
 
 
-def test_trainer_uses_fused_adam_where_torch_has_it(tiny_config):
-    state = build_training_state(tiny_config, torch.device("cpu"), dataset_size=100)
+def test_trainer_uses_fused_adam_where_torch_has_it():
+    state = build_training_state(CONFIG, torch.device("cpu"), dataset_size=100)
     has_cpu_fused = True
     try:
         torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], fused=True)
@@ -42,25 +45,26 @@ def test_trainer_uses_fused_adam_where_torch_has_it(tiny_config):
     assert implementation(state.optimizer_g) == implementation(state.optimizer_d) == expected
 
 
-def test_a_foreach_checkpoint_resumes_with_this_optimizer_and_same_moments(tiny_config):
+def test_a_foreach_checkpoint_resumes_with_this_optimizer_and_same_moments():
     """A run saved by the foreach version continues with the fused kernel, moments intact."""
     real = to_float_images(load_dataset("mnist", "test").images[:16])
-    state = build_training_state(tiny_config, torch.device("cpu"), dataset_size=100)
+    state = build_training_state(CONFIG, torch.device("cpu"), dataset_size=100)
     old_params = list(state.discriminator.parameters())
     old = torch.optim.Adam(old_params, lr=2e-4, betas=(0.5, 0.999), foreach=True)
     state.optimizer_d = old
-    train_step(state, tiny_config.latent, real, info_weight=1.0)
+    train_step(state, CONFIG.latent, real, info_weight=1.0)
     saved = copy.deepcopy(old.state_dict())
 
-    fresh = build_training_state(tiny_config, torch.device("cpu"), dataset_size=100)
+    fresh = build_training_state(CONFIG, torch.device("cpu"), dataset_size=100)
     fresh.discriminator.load_state_dict(state.discriminator.state_dict())
     load_optimizer_state(fresh.optimizer_d, saved)
-    assert implementation(fresh.optimizer_d) == implementation(make_adam([torch.nn.Parameter(torch.zeros(1))], 1e-3, (0.5, 0.999)))
+    this_optimizer = make_adam([torch.nn.Parameter(torch.zeros(1))], 1e-3, (0.5, 0.999))
+    assert implementation(fresh.optimizer_d) == implementation(this_optimizer)
     for parameter, old_parameter in zip(fresh.discriminator.parameters(), old_params):
         new_state, old_state = fresh.optimizer_d.state[parameter], old.state[old_parameter]
         assert torch.equal(new_state["exp_avg"], old_state["exp_avg"])
         assert float(new_state["step"]) == float(old_state["step"]) == 1.0
     # and it steps: the moments change and nothing becomes non-finite
-    train_step(fresh, tiny_config.latent, real, info_weight=1.0)
+    train_step(fresh, CONFIG.latent, real, info_weight=1.0)
     assert all(torch.isfinite(p).all() for p in fresh.discriminator.parameters())
     assert all(float(fresh.optimizer_d.state[p]["step"]) == 2.0 for p in fresh.discriminator.parameters())

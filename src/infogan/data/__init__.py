@@ -12,6 +12,7 @@ FILE.npz[:IMAGES[,LABELS]], FILE.npy   NumPy arrays (``infogan.data.arrays``)
 FILE.mat, FOLDER with train_32x32.mat  SVHN (``infogan.data.svhn``)
 FOLDER with img_align_celeba/          CelebA (``infogan.data.celeba``)
 FOLDER of PNG/JPEG/BMP files           an image folder (``infogan.data.folder``)
+a rendered set's name                  rendered with known factors (``infogan.data.rendered``)
 =====================================  ==================================================
 
 A source without a test split gets a seeded hold-out of a tenth of its training images (at
@@ -31,7 +32,7 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
-from infogan.data import arrays, celeba, folder, idx, svhn
+from infogan.data import arrays, celeba, folder, idx, rendered, svhn
 from infogan.data.convert import conform
 from infogan.errors import DataError, InfoganWarning
 
@@ -43,7 +44,9 @@ class ImageSet:
     """A split of a data set: images (N, C, H, W) uint8, labels (N,) int64 or None.
 
     ``attributes`` (N, K) 0/1 with ``attribute_names`` (e.g. CelebA's 40), and the
-    ``class_names`` that the labels index, when the source has them.
+    ``class_names`` that the labels index, when the source has them. A set with known
+    factors (``infogan.data.rendered``) has ``factors`` (N, F) float64, each image's factor
+    values, described by the ``factor_spec`` rows.
     """
 
     images: torch.Tensor
@@ -51,6 +54,8 @@ class ImageSet:
     attributes: np.ndarray | None = None
     attribute_names: tuple[str, ...] = ()
     class_names: tuple[str, ...] = ()
+    factors: np.ndarray | None = None
+    factor_spec: tuple[rendered.Factor, ...] = ()
     source: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -76,6 +81,15 @@ def _not_bundled(name: str, files: str) -> Reader:
     return read
 
 
+def _rendered_set(name: str) -> Reader:
+    def read(split: str, *_: object) -> ImageSet:
+        rendered_set = rendered.get_rendered(name)
+        images, values = rendered_set.load_split(split)
+        return ImageSet(torch.from_numpy(images), factors=values, factor_spec=rendered_set.factors, source=name)
+
+    return read
+
+
 NAMED_SETS: dict[str, Reader] = {
     "mnist": _idx_set("mnist"),
     "fashion-mnist": _idx_set("fashion-mnist"),
@@ -84,6 +98,7 @@ NAMED_SETS: dict[str, Reader] = {
     "faces3d": _not_bundled("3D faces", "an image folder of the rendered faces"),
     "chairs3d": _not_bundled("3D chairs", "an image folder of the rendered chairs"),
 }
+NAMED_SETS.update({name: _rendered_set(name) for name in rendered.RENDERED_SETS})
 
 
 def _from_arrays(images: np.ndarray, labels: np.ndarray | None, source: str, **extra: object) -> ImageSet:

@@ -1,0 +1,17 @@
+"""Rendered data sets with known factors (``base.RenderedSet``), one module each.
+
+Importing this package registers every set in ``RENDERED_SETS``; ``infogan.data`` serves
+each as a named data set whose splits carry the factor values.
+"""
+
+from infogan.data.rendered.base import (
+    RENDERED_SETS,
+    Factor,
+    RenderedGroundTruth,
+    RenderedSet,
+    get_rendered,
+    ground_truth,
+    register,
+)
+
+__all__ = ["RENDERED_SETS", "Factor", "RenderedGroundTruth", "RenderedSet", "get_rendered", "ground_truth", "register"]

@@ -25,8 +25,21 @@ from infogan.run_folder import CHECKPOINT_DIR, METRICS_FILE
 # tiny_config()'s sizes as CLI flags: batch 16, metrics every 2 steps, no evaluation, CPU, seed 0 (the
 # rates and initialisation are the mnist preset's, not TrainConfig's defaults as in tiny_config()).
 TINY_FLAGS = [
-    "--batch-size", "16", "--log-every", "2", "--image-every", "4", "--checkpoint-every", "2",
-    "--eval-every", "0", "--device", "cpu", "--seed", "0", "--no-progress",
+    "--batch-size",
+    "16",
+    "--log-every",
+    "2",
+    "--image-every",
+    "4",
+    "--checkpoint-every",
+    "2",
+    "--eval-every",
+    "0",
+    "--device",
+    "cpu",
+    "--seed",
+    "0",
+    "--no-progress",
 ]
 BANNER_PREFIXES = ("infogan: training ", "infogan: latent ")
 
@@ -34,8 +47,14 @@ BANNER_PREFIXES = ("infogan: training ", "infogan: latent ")
 def tiny_config(**changes: object) -> TrainConfig:
     """The MNIST networks and codes, 8 steps of batch 16, checkpoints every 2 steps, on the CPU."""
     config = TrainConfig(
-        latent=LatentSpec(Noise(62), parse_codes("cat:10,unif:2")), steps=8, batch_size=16, log_every=2,
-        image_every=4, checkpoint_every=2, eval_every=0, device="cpu",
+        latent=LatentSpec(Noise(62), parse_codes("cat:10,unif:2")),
+        steps=8,
+        batch_size=16,
+        log_every=2,
+        image_every=4,
+        checkpoint_every=2,
+        eval_every=0,
+        device="cpu",
     )
     return config.with_changes(**changes)
 

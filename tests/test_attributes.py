@@ -135,8 +135,9 @@ class StrokeGenerator(torch.nn.Module):
 
 def test_measure_continuous_codes_finds_the_attribute_each_code_drives():
     spec = LatentSpec(Noise(62), parse_codes("cat:10,unif:2"))
-    run = SimpleNamespace(spec=spec, generator=StrokeGenerator(), output_activation="sigmoid",
-                          device=torch.device("cpu"))
+    run = SimpleNamespace(
+        spec=spec, generator=StrokeGenerator(), output_activation="sigmoid", device=torch.device("cpu")
+    )
     result = measure_continuous_codes(run, draws=4, steps=5, seed=1)
     # rho after taking off each draw's mean: 0.98, not 1, as the draws' sweeps differ in size.
     c2, c3 = result["c2"], result["c3"]

@@ -59,67 +59,110 @@ def overwriting(run: Path, *extra: object) -> list[object]:
 
 # name: (arguments from (tmp_path, existing run), a piece of the one stderr line)
 CASES = {
-    "unknown preset": (lambda tmp, run: overwriting(run, "--preset", "mnist-huge"),
-                       f"unknown preset 'mnist-huge'; known presets: {KNOWN_PRESETS}"),
-    "unknown device": (lambda tmp, run: overwriting(run, "--device", "tpu"),
-                       "argument --device: invalid choice: 'tpu'"),
+    "unknown preset": (
+        lambda tmp, run: overwriting(run, "--preset", "mnist-huge"),
+        f"unknown preset 'mnist-huge'; known presets: {KNOWN_PRESETS}",
+    ),
+    "unknown device": (
+        lambda tmp, run: overwriting(run, "--device", "tpu"),
+        "argument --device: invalid choice: 'tpu'",
+    ),
     "unknown mode": (lambda tmp, run: overwriting(run, "--mode", "supervised"), "argument --mode: invalid choice"),
-    "unknown divergence policy": (lambda tmp, run: overwriting(run, "--on-divergence", "retry"),
-                                  "argument --on-divergence: invalid choice: 'retry'"),
+    "unknown divergence policy": (
+        lambda tmp, run: overwriting(run, "--on-divergence", "retry"),
+        "argument --on-divergence: invalid choice: 'retry'",
+    ),
     "unknown option": (lambda tmp, run: overwriting(run, "--learning-rate", "1"), "unrecognized arguments"),
     "steps not a number": (lambda tmp, run: overwriting(run, "--steps", "ten"), "invalid int value: 'ten'"),
-    "spec: zero categories": (lambda tmp, run: overwriting(run, "--codes", "cat:0,unif:2"),
-                              "categorical code c1 needs at least 2 categories, got 0"),
-    "spec: low >= high": (lambda tmp, run: overwriting(run, "--codes", "cat:10,unif:1:low=1:high=-1"),
-                          "uniform code c2 needs low < high"),
+    "spec: zero categories": (
+        lambda tmp, run: overwriting(run, "--codes", "cat:0,unif:2"),
+        "categorical code c1 needs at least 2 categories, got 0",
+    ),
+    "spec: low >= high": (
+        lambda tmp, run: overwriting(run, "--codes", "cat:10,unif:1:low=1:high=-1"),
+        "uniform code c2 needs low < high",
+    ),
     "spec: unknown kind": (lambda tmp, run: overwriting(run, "--codes", "cat:10,beta:2"), "unknown code kind 'beta'"),
-    "spec: duplicate names": (lambda tmp, run: overwriting(run, "--codes", "cat:10:name=digit,unif:1:name=digit"),
-                              "duplicate code names"),
+    "spec: duplicate names": (
+        lambda tmp, run: overwriting(run, "--codes", "cat:10:name=digit,unif:1:name=digit"),
+        "duplicate code names",
+    ),
     "spec: empty": (lambda tmp, run: overwriting(run, "--codes", " "), "code spec is empty"),
-    "spec: lambda not finite": (lambda tmp, run: overwriting(run, "--codes", "cat:10:lambda=nan"),
-                                "lambda of c1 must be a finite number"),
-    "spec: input scale 0": (lambda tmp, run: overwriting(run, "--codes", "cat:10:scale=0,unif:2"),
-                            "input scale of c1 must be > 0, got 0.0"),
-    "spec: noise without size": (lambda tmp, run: overwriting(run, "--noise", "noise:many"),
-                                 "must be a dimension below 10**9"),
-    "batch size 0": (lambda tmp, run: overwriting(run, "--batch-size", "0"),
-                     "batch-size must be a positive integer, got 0"),
+    "spec: lambda not finite": (
+        lambda tmp, run: overwriting(run, "--codes", "cat:10:lambda=nan"),
+        "lambda of c1 must be a finite number",
+    ),
+    "spec: input scale 0": (
+        lambda tmp, run: overwriting(run, "--codes", "cat:10:scale=0,unif:2"),
+        "input scale of c1 must be > 0, got 0.0",
+    ),
+    "spec: noise without size": (
+        lambda tmp, run: overwriting(run, "--noise", "noise:many"),
+        "must be a dimension below 10**9",
+    ),
+    "batch size 0": (
+        lambda tmp, run: overwriting(run, "--batch-size", "0"),
+        "batch-size must be a positive integer, got 0",
+    ),
     "batch size negative": (lambda tmp, run: overwriting(run, "--batch-size", "-4"), "batch-size must be a positive"),
-    "batch size above the data set": (lambda tmp, run: overwriting(run, "--batch-size", "60001"),
-                                      "batch size 60001 exceeds the data set's 60000 images"),
+    "batch size above the data set": (
+        lambda tmp, run: overwriting(run, "--batch-size", "60001"),
+        "batch size 60001 exceeds the data set's 60000 images",
+    ),
     "steps 0": (lambda tmp, run: overwriting(run, "--steps", "0"), "steps must be a positive integer, got 0"),
     "steps negative": (lambda tmp, run: overwriting(run, "--steps", "-3"), "steps must be a positive integer, got -3"),
-    "epochs 0": (lambda tmp, run: ["train", "--out", run, "--overwrite", "--epochs", "0", *TINY_FLAGS],
-                 "epochs must be a positive number"),
+    "epochs 0": (
+        lambda tmp, run: ["train", "--out", run, "--overwrite", "--epochs", "0", *TINY_FLAGS],
+        "epochs must be a positive number",
+    ),
     "learning rate negative": (lambda tmp, run: overwriting(run, "--lr-d", "-0.1"), "lr-d must be a positive number"),
     "Q learning rate zero": (lambda tmp, run: overwriting(run, "--lr-q", "0"), "lr-q must be a positive number, got 0"),
     "data dir missing": (lambda tmp, run: overwriting(run, "--data-dir", tmp / "nowhere"), "does not exist"),
-    "data dir without MNIST": (lambda tmp, run: overwriting(run, "--data-dir", tmp),
-                               "no train images (*train-images-idx3-ubyte[.gz]) in"),
-    "MD5 mismatch": (lambda tmp, run: overwriting(run, "--data-dir",
-                                                  data_dir_with(tmp, IMAGES, LABELS, compressed=True)),
-                     "does not match the published f68b3c2dcbeaaa9fbdd348bbdeb94873"),
-    "truncated IDX": (lambda tmp, run: overwriting(run, "--data-dir", data_dir_with(tmp, IMAGES[:-100], LABELS)),
-                      "file holds 15580 (truncated or corrupt)"),
-    "wrong magic number": (lambda tmp, run: overwriting(run, "--data-dir",
-                                                        data_dir_with(tmp, b"\x00\x00\x0d" + IMAGES[3:], LABELS)),
-                           "wrong magic number 3331"),
+    "data dir without MNIST": (
+        lambda tmp, run: overwriting(run, "--data-dir", tmp),
+        "no train images (*train-images-idx3-ubyte[.gz]) in",
+    ),
+    "MD5 mismatch": (
+        lambda tmp, run: overwriting(run, "--data-dir", data_dir_with(tmp, IMAGES, LABELS, compressed=True)),
+        "does not match the published f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    ),
+    "truncated IDX": (
+        lambda tmp, run: overwriting(run, "--data-dir", data_dir_with(tmp, IMAGES[:-100], LABELS)),
+        "file holds 15580 (truncated or corrupt)",
+    ),
+    "wrong magic number": (
+        lambda tmp, run: overwriting(run, "--data-dir", data_dir_with(tmp, b"\x00\x00\x0d" + IMAGES[3:], LABELS)),
+        "wrong magic number 3331",
+    ),
     "image count != label count": (
         lambda tmp, run: overwriting(run, "--data-dir", data_dir_with(tmp, IMAGES, idx_bytes(np.zeros(21, np.uint8)))),
-        "holds 20 images but"),
-    "folder holds another run": (lambda tmp, run: ["train", "--out", run, "--steps", "2", *TINY_FLAGS],
-                                 "already holds a run; pass --resume to continue it or --overwrite to replace it"),
-    "folder holds other files": (lambda tmp, run: ["train", "--out", tmp, "--overwrite", *TINY_FLAGS],
-                                 "is not empty and holds no infogan run"),
-    "output is a file": (lambda tmp, run: ["train", "--out", run / "config.json", *TINY_FLAGS],
-                         "exists and is not a folder"),
-    "output under a file": (lambda tmp, run: ["train", "--out", run / "config.json" / "run", *TINY_FLAGS],
-                            "is not a folder"),
-    "resume without a run": (lambda tmp, run: ["train", "--resume", tmp / "nothing", "--no-progress"],
-                             "nothing does not exist"),
+        "holds 20 images but",
+    ),
+    "folder holds another run": (
+        lambda tmp, run: ["train", "--out", run, "--steps", "2", *TINY_FLAGS],
+        "already holds a run; pass --resume to continue it or --overwrite to replace it",
+    ),
+    "folder holds other files": (
+        lambda tmp, run: ["train", "--out", tmp, "--overwrite", *TINY_FLAGS],
+        "is not empty and holds no infogan run",
+    ),
+    "output is a file": (
+        lambda tmp, run: ["train", "--out", run / "config.json", *TINY_FLAGS],
+        "exists and is not a folder",
+    ),
+    "output under a file": (
+        lambda tmp, run: ["train", "--out", run / "config.json" / "run", *TINY_FLAGS],
+        "is not a folder",
+    ),
+    "resume without a run": (
+        lambda tmp, run: ["train", "--resume", tmp / "nothing", "--no-progress"],
+        "nothing does not exist",
+    ),
     "resume and overwrite": (lambda tmp, run: ["train", "--out", run, "--resume", "--overwrite"], "contradict"),
-    "CUDA asked for, none present": (lambda tmp, run: overwriting(run, "--device", "cuda"),
-                                     "--device cuda was asked for but no CUDA GPU is available"),
+    "CUDA asked for, none present": (
+        lambda tmp, run: overwriting(run, "--device", "cuda"),
+        "--device cuda was asked for but no CUDA GPU is available",
+    ),
 }
 
 
@@ -178,10 +221,12 @@ def test_nan_loss_stops_naming_the_loss_and_step(existing_run, tmp_path, capsys,
     run_dir, arguments = continued_copy(existing_run, tmp_path)
     poison_generator_loss(monkeypatch, {1})  # the first step of this process: step 3
     status, lines = run_cli(arguments, capsys)
-    assert status == 2 and problem_lines(lines) == [(
-        "infogan: error: loss/g became nan at step 3; the last good checkpoint is kept "
-        "(--resume with --on-divergence rollback retries it with halved learning rates)"
-    )]
+    assert status == 2 and problem_lines(lines) == [
+        (
+            "infogan: error: loss/g became nan at step 3; the last good checkpoint is kept "
+            "(--resume with --on-divergence rollback retries it with halved learning rates)"
+        )
+    ]
     assert_last_checkpoint_intact(run_dir, existing_run)
 
 
@@ -195,11 +240,13 @@ def test_huge_learning_rate_diverges_with_a_clear_error(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_a_real_process_exits_2_with_one_stderr_line(tmp_path):
-    finished = subprocess.run([sys.executable, "-m", "infogan", "train", "--preset", "nope", "--out", tmp_path / "run"],
-                              capture_output=True, text=True, timeout=120, check=False)
+    finished = subprocess.run(
+        [sys.executable, "-m", "infogan", "train", "--preset", "nope", "--out", tmp_path / "run"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert finished.returncode == 2 and finished.stdout == ""
-    assert finished.stderr.splitlines() == [
-        f"infogan: error: unknown preset 'nope'; known presets: {KNOWN_PRESETS}"
-    ]
+    assert finished.stderr.splitlines() == [f"infogan: error: unknown preset 'nope'; known presets: {KNOWN_PRESETS}"]
     assert not (tmp_path / "run").exists()
-

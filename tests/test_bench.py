@@ -9,9 +9,26 @@ import pytest
 @pytest.mark.parametrize("flags, gflop_range", [([], (4.5, 5.6)), (["--reuse-fakes"], (4.1, 4.7))])
 def test_bench_prints_sane_json(flags, gflop_range):
     result = subprocess.run(
-        [sys.executable, "-m", "infogan", "bench", "--batch-size", "16", "--steps", "2", "--repeats", "1",
-         "--warmup", "1", "--device", "cpu", "--json", *flags],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "infogan",
+            "bench",
+            "--batch-size",
+            "16",
+            "--steps",
+            "2",
+            "--repeats",
+            "1",
+            "--warmup",
+            "1",
+            "--device",
+            "cpu",
+            "--json",
+            *flags,
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -21,7 +38,8 @@ def test_bench_prints_sane_json(flags, gflop_range):
     assert report["images_per_s_each_repeat"] == [pytest.approx(report["images_per_s"])]
     assert report["achieved_flops_per_s"] == pytest.approx(report["flops_per_step"] * 1000 / report["ms_per_step"])
     assert report["fraction_of_matmul_peak"] == pytest.approx(
-        report["achieved_flops_per_s"] / report["matmul_flops_per_s"])
+        report["achieved_flops_per_s"] / report["matmul_flops_per_s"]
+    )
     # One step of the paper MNIST model at batch 16 is ~5 GFLOP (40.2 GFLOP at batch 128);
     # with --reuse-fakes one of the two G forwards (0.43 GFLOP at batch 16) is not computed.
     assert gflop_range[0] * 1e9 < report["flops_per_step"] < gflop_range[1] * 1e9

@@ -36,8 +36,14 @@ from run_folders import fill_disk_after, run_cli, tiny_config
 def small_checkpoint(step: int) -> dict:
     """A checkpoint dict with every required key and one small tensor (no networks needed)."""
     return {
-        "version": FORMAT_VERSION, "step": step, "config": "{}", "generator": {"weight": torch.arange(4.0) + step},
-        "discriminator": {}, "optimizer_g": {}, "optimizer_d": {}, "rng": {},
+        "version": FORMAT_VERSION,
+        "step": step,
+        "config": "{}",
+        "generator": {"weight": torch.arange(4.0) + step},
+        "discriminator": {},
+        "optimizer_g": {},
+        "optimizer_d": {},
+        "rng": {},
     }
 
 
@@ -181,8 +187,9 @@ def test_pruning_keeps_the_newest_k_and_best(tmp_path):
 def scripted_accuracies(monkeypatch, values: list[float]) -> None:
     """Replace the evaluation by a script of accuracies for c1, one per evaluation."""
     remaining = list(values)
-    monkeypatch.setattr(trainer, "categorical_scores",
-                        lambda *args: {"c1": {"accuracy": remaining.pop(0), "nmi": 0.0, "ari": 0.0}})
+    monkeypatch.setattr(
+        trainer, "categorical_scores", lambda *args: {"c1": {"accuracy": remaining.pop(0), "nmi": 0.0, "ari": 0.0}}
+    )
 
 
 @pytest.mark.slow
@@ -205,8 +212,9 @@ def test_best_checkpoint_is_kept_beside_the_newest_and_survives_resume(tmp_path,
 
 def test_best_checkpoint_holds_the_real_evaluation_score(tmp_path, small_data_dir):
     run_dir = tmp_path / "run"  # evaluated on the 500 test images of small_data_dir, so that it is quick
-    trainer.train(tiny_config(steps=1, eval_every=1, checkpoint_every=1, data_dir=str(small_data_dir)), run_dir,
-                  progress=False)
+    trainer.train(
+        tiny_config(steps=1, eval_every=1, checkpoint_every=1, data_dir=str(small_data_dir)), run_dir, progress=False
+    )
     (evaluation,) = read_metrics(run_dir, "eval")
     best = load_checkpoint(run_dir / CHECKPOINT_DIR / BEST_NAME)
     assert best["step"] == 1 and best["best"]["value"] == evaluation["eval/c1/accuracy"]

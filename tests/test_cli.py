@@ -19,12 +19,25 @@ def infogan(*args, cwd=None):
 @pytest.mark.slow
 def test_train_evaluate_traverse_sample_resume(tmp_path):
     run_dir = tmp_path / "run"
-    tiny = ["--batch-size", "16", "--log-every", "2", "--checkpoint-every", "2", "--image-every", "2",
-            "--eval-every", "2", "--no-progress"]
+    tiny = [
+        "--batch-size",
+        "16",
+        "--log-every",
+        "2",
+        "--checkpoint-every",
+        "2",
+        "--image-every",
+        "2",
+        "--eval-every",
+        "2",
+        "--no-progress",
+    ]
     result = infogan("train", "--steps", "4", "--out", run_dir, *tiny)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == [
-        "best.pt", "step_00000002.pt", "step_00000004.pt"  # best.pt: the best eval/c1/accuracy so far
+        "best.pt",
+        "step_00000002.pt",
+        "step_00000004.pt",  # best.pt: the best eval/c1/accuracy so far
     ]
     config = json.loads((run_dir / "config.json").read_text())
     assert config["steps"] == 4 and config["batch_size"] == 16 and config["latent"]["noise"]["dim"] == 62

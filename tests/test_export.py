@@ -53,8 +53,9 @@ def test_cli_export_and_sample_from_either_source_give_the_same_png(tiny_run, tm
     status, _ = run_cli(["export", tiny_run, "--out", target], capsys)
     assert status == 0 and target.exists()
     for source, png in ((tiny_run, "from-run.png"), (target, "from-export.png")):
-        status, _ = run_cli(["sample", source, "--out", tmp_path / png, "--n", "16", "--code", "c1=4", "--seed", "2"],
-                            capsys)
+        status, _ = run_cli(
+            ["sample", source, "--out", tmp_path / png, "--n", "16", "--code", "c1=4", "--seed", "2"], capsys
+        )
         assert status == 0
     assert (tmp_path / "from-run.png").read_bytes() == (tmp_path / "from-export.png").read_bytes()
 

@@ -20,8 +20,10 @@ FAST = {"fast_start_steps": 2, "fast_start_lr_g": 2e-3, "fast_start_lr_q": 1.6e-
 def _rates(run_dir, step: int) -> tuple[list[float], list[float]]:
     """(G's group rates, D's group rates) saved in the checkpoint of ``step``."""
     saved = torch.load(run_dir / "checkpoints" / f"step_{step:08d}.pt", weights_only=False)
-    return ([group["lr"] for group in saved["optimizer_g"]["param_groups"]],
-            [group["lr"] for group in saved["optimizer_d"]["param_groups"]])
+    return (
+        [group["lr"] for group in saved["optimizer_g"]["param_groups"]],
+        [group["lr"] for group in saved["optimizer_d"]["param_groups"]],
+    )
 
 
 def test_rates_are_the_fast_ones_until_step_n_then_the_runs_own(tmp_path):
@@ -39,8 +41,10 @@ def test_the_run_equals_a_constant_fast_run_up_to_step_n_and_differs_after(tmp_p
     constant = fast.with_changes(fast_start_steps=0, fast_start_lr_g=None, fast_start_lr_q=None, lr_g=2e-3, lr_q=1.6e-3)
     trainer.train(fast, tmp_path / "fast", progress=False)
     trainer.train(constant, tmp_path / "constant", progress=False)
-    lines = {name: {record["step"]: record["loss/g"] for record in read_metrics(tmp_path / name, "train")}
-             for name in ("fast", "constant")}
+    lines = {
+        name: {record["step"]: record["loss/g"] for record in read_metrics(tmp_path / name, "train")}
+        for name in ("fast", "constant")
+    }
     assert [lines["fast"][s] for s in (1, 2)] == [lines["constant"][s] for s in (1, 2)]
     assert lines["fast"][4] != lines["constant"][4]  # update 3 ran at the run's own rates
 
@@ -65,11 +69,14 @@ def test_resume_across_the_hand_over_is_bit_identical(tmp_path):
     assert_same_run(tmp_path / "parts", tmp_path / "whole", 3)
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"fast_start_steps": -1}, "fast-start must be >= 0"),
-    ({"fast_start_lr_g": 0.0}, "fast-start-lr-g must be a positive number"),
-    ({"fast_start_lr_q": float("nan")}, "fast-start-lr-q must be a positive number"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"fast_start_steps": -1}, "fast-start must be >= 0"),
+        ({"fast_start_lr_g": 0.0}, "fast-start-lr-g must be a positive number"),
+        ({"fast_start_lr_q": float("nan")}, "fast-start-lr-q must be a positive number"),
+    ],
+)
 def test_bad_fast_start_settings_are_refused(changes, message):
     with pytest.raises(InfoganError, match=message):
         TrainConfig(**changes)
@@ -77,8 +84,9 @@ def test_bad_fast_start_settings_are_refused(changes, message):
 
 def test_cli_fast_start_and_its_errors(tmp_path, capsys):
     run = tmp_path / "run"
-    status, _ = run_cli(["train", "--out", run, "--steps", "1", "--fast-start", "2", "--fast-start-lr-g", "3e-3",
-                         *TINY_FLAGS], capsys)
+    status, _ = run_cli(
+        ["train", "--out", run, "--steps", "1", "--fast-start", "2", "--fast-start-lr-g", "3e-3", *TINY_FLAGS], capsys
+    )
     assert status == 0
     assert read_config(run).fast_start_steps == 2 and read_config(run).fast_start_lr_g == 3e-3
     assert _rates(run, 1)[0] == [3e-3]  # G's rate until the hand-over after update 2

@@ -114,8 +114,14 @@ def test_digit_fid_and_faithfulness_on_the_tiny_run(tiny_run, small_data_dir, sm
 
     def read_as(mapping: dict[int, int]) -> float:
         """By hand: the fraction of 20 images per category (seed 0 + category) read as mapping[category]."""
-        hits = [int((classifier_logits(classifier.model, run.sample(20, category, {"c1": category})).argmax(1)
-                     == label).sum()) for category, label in mapping.items()]
+        hits = [
+            int(
+                (
+                    classifier_logits(classifier.model, run.sample(20, category, {"c1": category})).argmax(1) == label
+                ).sum()
+            )
+            for category, label in mapping.items()
+        ]
         return sum(hits) / (20 * len(mapping))
 
     identity = {k: k for k in range(10)}

@@ -22,16 +22,57 @@ from infogan.latent_parsing import parse_codes, parse_noise
 
 EXAMPLES = 500
 FUZZ = settings(
-    max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 
 # Pieces of the spec grammar, numbers a parser might mishandle, and Unicode digits that
 # str.isdigit() accepts but int() does not ("²") or does ("٣").
 TOKENS = [
-    "cat", "unif", "gauss", "normal", "noise", "CAT", ":", ",", "x", "=", " ", "10", "2", "1", "0", "-1",
-    "62", "lambda", "low", "high", "mean", "std", "qstd", "name", "dist", "learned", "uniform", "c1",
-    "nan", "inf", "-inf", "1e999", "1e-400", "1_0", "0x10", "²", "٣", "½", "9" * 5000, "\x00", "é",
+    "cat",
+    "unif",
+    "gauss",
+    "normal",
+    "noise",
+    "CAT",
+    ":",
+    ",",
+    "x",
+    "=",
+    " ",
+    "10",
+    "2",
+    "1",
+    "0",
+    "-1",
+    "62",
+    "lambda",
+    "low",
+    "high",
+    "mean",
+    "std",
+    "qstd",
+    "name",
+    "dist",
+    "learned",
+    "uniform",
+    "c1",
+    "nan",
+    "inf",
+    "-inf",
+    "1e999",
+    "1e-400",
+    "1_0",
+    "0x10",
+    "²",
+    "٣",
+    "½",
+    "9" * 5000,
+    "\x00",
+    "é",
 ]
 spec_like_text = st.lists(st.sampled_from(TOKENS), max_size=20).map("".join)
 any_text = st.one_of(st.text(max_size=80), spec_like_text)

@@ -11,8 +11,9 @@ def centroids(images: torch.Tensor) -> torch.Tensor:
     """(N, 2) intensity centroid (column, row) of images (N, 1, H, W), in pixels."""
     grid_rows, grid_columns = torch.meshgrid(torch.arange(28.0), torch.arange(28.0), indexing="ij")
     mass = images.sum(dim=(1, 2, 3))
-    return torch.stack([(images[:, 0] * grid_columns).sum(dim=(1, 2)) / mass,
-                        (images[:, 0] * grid_rows).sum(dim=(1, 2)) / mass], dim=1)
+    return torch.stack(
+        [(images[:, 0] * grid_columns).sum(dim=(1, 2)) / mass, (images[:, 0] * grid_rows).sum(dim=(1, 2)) / mass], dim=1
+    )
 
 
 def with_empty_border(images: torch.Tensor, width: int = 2) -> torch.Tensor:
@@ -36,8 +37,11 @@ def test_shift_moves_whole_pixels_and_keeps_every_value():
     padded = torch.nn.functional.pad(images, (2, 2, 2, 2))
     used = set()
     for image, shifted, original in zip(images, moved, padded):
-        matches = [(r, c) for r, c in pixel_offsets(2).tolist()
-                   if torch.equal(shifted, original[:, 2 - r:30 - r, 2 - c:30 - c])]
+        matches = [
+            (r, c)
+            for r, c in pixel_offsets(2).tolist()
+            if torch.equal(shifted, original[:, 2 - r : 30 - r, 2 - c : 30 - c])
+        ]
         assert len(matches) == 1 and torch.equal(shifted.flatten().sort().values, image.flatten().sort().values)
         used.add(matches[0])
     assert len(used) == 24  # 500 draws use every offset
@@ -83,8 +87,9 @@ def test_identity_like_categories_survive_and_position_categories_do_not():
     ink_edges = torch.quantile(plain.sum(dim=(1, 2, 3)), torch.linspace(0.1, 0.9, 9))
     column_edges = torch.quantile(centroids(plain)[:, 0], torch.linspace(0.1, 0.9, 9))
     by_ink = category_agreement(bins(plain.sum(dim=(1, 2, 3)), ink_edges), bins(moved.sum(dim=(1, 2, 3)), ink_edges))
-    by_position = category_agreement(bins(centroids(plain)[:, 0], column_edges),
-                                     bins(centroids(moved)[:, 0], column_edges))
+    by_position = category_agreement(
+        bins(centroids(plain)[:, 0], column_edges), bins(centroids(moved)[:, 0], column_edges)
+    )
     sharpness = lambda x: (x >= 0.99).sum(dim=(1, 2, 3)) / (x > 0).sum(dim=(1, 2, 3))  # noqa: E731
     sharp_edges = torch.quantile(sharpness(plain), torch.linspace(0.1, 0.9, 9))
     by_sharpness = category_agreement(bins(sharpness(plain), sharp_edges), bins(sharpness(moved), sharp_edges))

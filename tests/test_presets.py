@@ -7,9 +7,11 @@ from infogan.presets import PRESETS, get_preset
 
 
 def _differences(a, b) -> dict:
-    return {field.name: (getattr(a, field.name), getattr(b, field.name))
-            for field in dataclasses.fields(a)
-            if field.name != "preset" and getattr(a, field.name) != getattr(b, field.name)}
+    return {
+        field.name: (getattr(a, field.name), getattr(b, field.name))
+        for field in dataclasses.fields(a)
+        if field.name != "preset" and getattr(a, field.name) != getattr(b, field.name)
+    }
 
 
 def test_mnist_authors_holds_the_released_code_settings():
@@ -25,7 +27,9 @@ def test_mnist_authors_holds_the_released_code_settings():
 
 def test_default_mnist_differs_from_the_authors_only_in_init_and_d_learning_rate():
     assert _differences(get_preset("mnist"), get_preset("mnist-authors")) == {
-        "weight_init": ("pytorch", "normal"), "lr_d": (8e-4, 2e-4)}
+        "weight_init": ("pytorch", "normal"),
+        "lr_d": (8e-4, 2e-4),
+    }
 
 
 def test_mnist_paper_differs_from_the_authors_only_in_its_latent_spec():

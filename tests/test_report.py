@@ -67,8 +67,17 @@ def test_evaluate_adds_reconstruction_attributes_and_confusion(tiny_run, small_d
     assert {"run", "step", "dataset", "codes"} <= set(evaluation) and "sample_quality" not in evaluation
     assert evaluation["step"] == 2 and evaluation["dataset"] == "mnist"
     c1 = codes["c1"]
-    assert {"accuracy", "nmi", "ari", "mapping", "test_images", "real_information_nats", "invariance",
-            "info_lower_bound_nats", "entropy_nats"} <= set(c1)
+    assert {
+        "accuracy",
+        "nmi",
+        "ari",
+        "mapping",
+        "test_images",
+        "real_information_nats",
+        "invariance",
+        "info_lower_bound_nats",
+        "entropy_nats",
+    } <= set(c1)
     assert c1["entropy_nats"] == pytest.approx(np.log(10))
 
     # Reconstruction on the same 200 seeded prior draws: accuracy of argmax Q for c1, R^2 of Q's mean for c2, c3.
@@ -140,12 +149,13 @@ def test_report_holds_evaluates_numbers_and_inline_images(tiny_run, evaluation, 
     sources = re.findall(r"""\bsrc\s*=\s*["']?([^"'\s>]*)""", text)
     assert len(sources) == 6 and all(source.startswith("data:image/png;base64,") for source in sources)
     assert "<link" not in text and "@import" not in text and "url(" not in text
-    assert '&quot;lr_d&quot;: 0.0002' in text  # the configuration, as escaped JSON
+    assert "&quot;lr_d&quot;: 0.0002" in text  # the configuration, as escaped JSON
 
 
 def test_report_computes_the_evaluation_when_not_given(tiny_run, small_data_dir, tmp_path):
-    out = write_report(tiny_run, tmp_path / "r.html", samples=50, fid=False, attributes=False,
-                       data_dir=str(small_data_dir))
+    out = write_report(
+        tiny_run, tmp_path / "r.html", samples=50, fid=False, attributes=False, data_dir=str(small_data_dir)
+    )
     assert "Metrics at step 2" in out.read_text()
     with pytest.raises(InfoganError, match=".html"):
         write_report(tiny_run, tmp_path / "r.txt", {"codes": {}})
@@ -165,8 +175,18 @@ def synthetic_run(folder, info_values, plain=False):
     folder.mkdir()
     write_config(folder, tiny_config(mode="plain" if plain else "infogan"))
     for index, value in enumerate(info_values):
-        append_metrics(folder, {"kind": "train", "step": 10 * (index + 1), "info/c1": value, "info/c2": -0.3,
-                                "entropy/c1": 2.302585, "entropy/c2": 0.693147, "loss/d": 1.3})
+        append_metrics(
+            folder,
+            {
+                "kind": "train",
+                "step": 10 * (index + 1),
+                "info/c1": value,
+                "info/c2": -0.3,
+                "entropy/c1": 2.302585,
+                "entropy/c2": 0.693147,
+                "loss/d": 1.3,
+            },
+        )
         append_metrics(folder, {"kind": "eval", "step": 10 * (index + 1), "accuracy/c1": 0.5})
     return folder
 
@@ -200,8 +220,26 @@ def test_cli_figure1_report_and_evaluate(tiny_run, small_data_dir, tmp_path, cap
     assert "must end in .png" in capsys.readouterr().err
 
     confusion = tmp_path / "confusion.png"
-    assert main(["evaluate", str(tiny_run), "--json", "--samples", "50", "--no-fid", "--no-attributes",
-                 "--device", "cpu", "--data-dir", str(small_data_dir), "--confusion-png", str(confusion)]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                str(tiny_run),
+                "--json",
+                "--samples",
+                "50",
+                "--no-fid",
+                "--no-attributes",
+                "--device",
+                "cpu",
+                "--data-dir",
+                str(small_data_dir),
+                "--confusion-png",
+                str(confusion),
+            ]
+        )
+        == 0
+    )
     saved = tmp_path / "evaluation.json"
     saved.write_text(capsys.readouterr().out)
     assert Image.open(confusion).format == "PNG"

@@ -2,8 +2,9 @@
 
 "Identical" means every tensor of the final checkpoint (weights, batch-norm statistics,
 Adam moments, random states) is ``torch.equal`` and every metrics.jsonl line matches but
-for its wall-clock ``time_s``. The fast tests interrupt in this process; the slow ones
-SIGKILL a real ``python -m infogan train`` mid-training and mid-checkpoint-write.
+for its wall-clock ``time_s``. The fast test interrupts the shared tiny run's config in this
+process; the slow ones interrupt longer runs between checkpoints, tear checkpoints, and SIGKILL a
+real ``python -m infogan train`` mid-training and mid-checkpoint-write.
 """
 
 import shutil
@@ -31,6 +32,32 @@ from run_folders import (
     tiny_config,
 )
 
+
+def interrupt_in_step(monkeypatch, step: int) -> None:
+    """Make this process's ``step``-th training step raise KeyboardInterrupt, as Ctrl-C would."""
+    real_step, calls = trainer.train_step, []
+
+    def interrupted_step(*args):
+        calls.append(1)
+        if len(calls) == step:
+            raise KeyboardInterrupt
+        return real_step(*args)
+
+    monkeypatch.setattr(trainer, "train_step", interrupted_step)
+
+
+def test_interrupted_then_resumed_ends_bit_identical_to_the_tiny_run(tiny_run, tmp_path, monkeypatch):
+    """The shared run's config with a checkpoint every step, interrupted in step 2, resumed from step 1."""
+    config, run_dir = tiny_config(steps=2, checkpoint_every=1), tmp_path / "run"
+    interrupt_in_step(monkeypatch, 2)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train(config, run_dir, progress=False)
+    monkeypatch.undo()
+    assert [step for step, _ in list_checkpoints(run_dir / CHECKPOINT_DIR)] == [1] and read_metrics(run_dir) == []
+    trainer.train(config, run_dir, resume=True, progress=False)
+    assert_same_run(run_dir, tiny_run, 2, ignore=("config",))  # the configs differ in checkpoint_every
+
+
 REFERENCE = tiny_config(steps=5, checkpoint_every=3)
 
 
@@ -42,21 +69,14 @@ def reference_run(tmp_path_factory) -> Path:
     return run_dir
 
 
+@pytest.mark.slow
 def test_interrupted_between_checkpoints_then_resumed_is_bit_identical(reference_run, tmp_path, monkeypatch):
     """Interrupted in step 5: resumes from the checkpoint of step 3, rewrites the lost log line 4."""
     config, run_dir = REFERENCE, tmp_path / "run"
-    real_step, calls = trainer.train_step, []
-
-    def interrupted_step(*args):
-        calls.append(1)
-        if len(calls) == 5:
-            raise KeyboardInterrupt
-        return real_step(*args)
-
-    monkeypatch.setattr(trainer, "train_step", interrupted_step)
+    interrupt_in_step(monkeypatch, 5)
     with pytest.raises(KeyboardInterrupt):
         trainer.train(config, run_dir, progress=False)
-    monkeypatch.setattr(trainer, "train_step", real_step)
+    monkeypatch.undo()
     assert [step for step, _ in list_checkpoints(run_dir / CHECKPOINT_DIR)] == [3]
     assert [record["step"] for record in read_metrics(run_dir)] == [2, 4]  # line 4 came after the checkpoint
     trainer.train(config, run_dir, resume=True, progress=False)
@@ -81,8 +101,10 @@ def refused_run(tiny_run, tmp_path_factory) -> Path:
     return Path(shutil.copytree(tiny_run, tmp_path_factory.mktemp("refused") / "run"))
 
 
-@pytest.mark.parametrize("change", [{"seed": 5}, {"lr_d": 1e-4}, {"lr_g": 5e-4}, {"lr_q": 1e-3}, {"batch_size": 8},
-                                    {"weight_init": "pytorch"}])
+@pytest.mark.parametrize(
+    "change",
+    [{"seed": 5}, {"lr_d": 1e-4}, {"lr_g": 5e-4}, {"lr_q": 1e-3}, {"batch_size": 8}, {"weight_init": "pytorch"}],
+)
 def test_api_resume_refuses_a_changed_seed_lr_or_batch_and_keeps_the_run(refused_run, change):
     """The Python API refuses what the CLI refuses, before touching the run's files."""
     before = fingerprint(refused_run)
@@ -122,10 +144,12 @@ def test_resume_refuses_a_checkpoint_of_another_architecture(refused_run, tmp_pa
     state["config"] = state["config"].replace('"architecture": "mnist"', '"architecture": "celeba"')
     save_checkpoint(run_dir / CHECKPOINT_DIR / checkpoint_name(2), state)
     status, lines = run_cli(["train", "--resume", run_dir, "--steps", "4", "--no-progress"], capsys)
-    assert status == 2 and problem_lines(lines) == [(
-        "infogan: error: the checkpoint was trained with another architecture, dataset or latent spec; "
-        "resume with the run's own settings or start a new run with --out"
-    )]
+    assert status == 2 and problem_lines(lines) == [
+        (
+            "infogan: error: the checkpoint was trained with another architecture, dataset or latent spec; "
+            "resume with the run's own settings or start a new run with --out"
+        )
+    ]
     assert [step for step, _ in list_checkpoints(run_dir / CHECKPOINT_DIR)] == [2]
 
 
@@ -143,8 +167,16 @@ def test_rollback_reloads_the_last_checkpoint_and_halves_the_learning_rates(tmp_
     poison_generator_loss(monkeypatch, {3})
     trainer.train(config, run_dir, progress=False)
     rollback = read_metrics(run_dir, "rollback")
-    assert rollback == [{"kind": "rollback", "step": 2, "diverged_step": 3, "losses": ["loss/g"],
-                         "lr_g": config.lr_g / 2, "lr_d": config.lr_d / 2}]
+    assert rollback == [
+        {
+            "kind": "rollback",
+            "step": 2,
+            "diverged_step": 3,
+            "losses": ["loss/g"],
+            "lr_g": config.lr_g / 2,
+            "lr_d": config.lr_d / 2,
+        }
+    ]
     assert [record["step"] for record in read_metrics(run_dir, "train")] == [2, 4]
     final = load_checkpoint(run_dir / CHECKPOINT_DIR / checkpoint_name(4))
     assert final["optimizer_g"]["param_groups"][0]["lr"] == config.lr_g / 2
@@ -225,8 +257,13 @@ def kill_when(process: subprocess.Popen, exists: Path, timeout_s: float = 120) -
 
 def resume_in_subprocess(run_dir: Path) -> list[str]:
     """``infogan train --resume RUN_DIR``; returns its stderr lines."""
-    finished = subprocess.run(infogan_command("train", "--resume", run_dir, "--no-progress"),
-                              capture_output=True, text=True, timeout=300, check=False)
+    finished = subprocess.run(
+        infogan_command("train", "--resume", run_dir, "--no-progress"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert finished.returncode == 0, finished.stderr
     return finished.stderr.strip().splitlines()
 

@@ -77,7 +77,9 @@ def test_select_cli_json_and_warnings(runs, ranking, small_data_dir, capsys):
     assert result["ranking"] == json.loads(json.dumps(ranking))  # the API's ranking, as JSON
     assert result["pick"] == result["ranking"][0]["run"]
     status, errors = run_cli(["select", runs["seed0"], runs["longer"], *small], capsys)
-    assert status == 0 and errors == ["infogan: warning: the runs are at different steps; invariance grows "
-                                      "with training, so compare runs at the same step"]
+    assert status == 0 and errors == [
+        "infogan: warning: the runs are at different steps; invariance grows "
+        "with training, so compare runs at the same step"
+    ]
     status, errors = run_cli(["select", runs["seed0"], "--code", "c2"], capsys)
     assert status == 2 and len(errors) == 1 and "is not categorical" in errors[0]

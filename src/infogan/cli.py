@@ -79,6 +79,7 @@ def _run_evaluate(args: argparse.Namespace) -> None:
         args.seed,
         attributes=not args.no_attributes,
         fid=not args.no_fid,
+        disentanglement=None if args.disentanglement == "off" else args.disentanglement,
     )
     if args.confusion_png is not None:
         print(save_confusion_png(result, args.confusion_png), file=sys.stderr)
@@ -98,6 +99,21 @@ def _run_evaluate(args: argparse.Namespace) -> None:
             f"read as their category's digit: {'-' if faithful is None else f'{faithful:.4f}'}; "
             f"classifier test accuracy {quality['classifier_test_accuracy']:.4f}"
         )
+    _print_factors(result)
+
+
+def _print_factors(result: dict) -> None:
+    """The controlling code of each known factor, MIG, and the five sampled metrics, when measured."""
+    factors = result.get("factors")
+    if factors:
+        pairs = factors["controls"].items()
+        controls = ", ".join(f"{name} <- {best['code']} ({best['score']:.3f})" for name, best in pairs)
+        mig = f"; MIG {factors['mig']:.3f}" if "mig" in factors else ""
+        print(f"  factors on {factors['source']}: {controls}{mig}")
+    sampled = result.get("disentanglement")
+    if sampled:
+        names = ("factor_vae", "beta_vae", "mig", "dci_disentanglement", "dci_completeness", "sap")
+        print(f"  disentanglement ({sampled['sizes']} sizes): " + ", ".join(f"{n} {sampled[n]:.3f}" for n in names))
 
 
 def _code_line(scores: dict) -> str:
@@ -113,6 +129,8 @@ def _code_line(scores: dict) -> str:
     if "reconstruction" in scores:
         measure = "accuracy" if scores["kind"] == "categorical" else "R^2"
         line += f"; Q recovers it: {measure} {scores['reconstruction']:.3f}"
+    if "factor" in scores:
+        line += f"; best-matched factor {scores['factor']} ({scores['factor_score']:.3f})"
     if "controls" in scores:
         rho = {key: "-" if scores[key] is None else f"{scores[key]:+.3f}" for key in ("slant_rho", "width_rho")}
         line += f"; slant rho {rho['slant_rho']}, width rho {rho['width_rho']} -> controls {scores['controls']}"
@@ -164,6 +182,7 @@ def _run_report(args: argparse.Namespace) -> None:
             samples=args.samples,
             attributes=not args.no_attributes,
             fid=not args.no_fid,
+            disentanglement=None if args.disentanglement == "off" else args.disentanglement,
         )
     )
 

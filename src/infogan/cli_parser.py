@@ -123,6 +123,7 @@ def _add_inference(commands: argparse._SubParsersAction) -> None:
         help="skip digit FID and classifier accuracy (the first use trains and caches a small "
         "MNIST classifier: a few minutes on a CPU)",
     )
+    _add_disentanglement(evaluate)
     evaluate.add_argument(
         "--save", action="store_true", help="also write RUN_DIR/evaluation.json (the explorer and report show it)"
     )
@@ -144,6 +145,16 @@ def _add_inference(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--checkpoint", help="'best' (checkpoints/best.pt) or a checkpoint file (default: the newest)")
 
 
+def _add_disentanglement(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--disentanglement",
+        choices=("small", "reference", "off"),
+        default="small",
+        help="sample sizes of FactorVAE, BetaVAE, MIG, DCI and SAP on data with a ground-truth sampler: "
+        "small (about 0.3 million encoded images, the default), reference (disentanglement_lib's), off",
+    )
+
+
 def _add_analysis(commands: argparse._SubParsersAction) -> None:
     report = commands.add_parser("report", help="one self-contained HTML page: config, curves, grids, metrics")
     report.add_argument("run_dir", type=Path)
@@ -153,6 +164,7 @@ def _add_analysis(commands: argparse._SubParsersAction) -> None:
     report.add_argument("--no-attributes", action="store_true", help="skip slant/width of continuous codes")
     report.add_argument("--no-fid", action="store_true", help="skip digit FID and classifier accuracy")
     report.add_argument("--data-dir", help="folder with the labelled test files")
+    _add_disentanglement(report)
     select = commands.add_parser("select", help="rank runs without labels by the invariance of a categorical code")
     select.add_argument("run_dirs", type=Path, nargs="+", metavar="RUN_DIR")
     select.add_argument("--code", help="categorical code to rank by (default: each run's first)")

@@ -173,10 +173,36 @@ def _summary_section(run: LoadedRun, evaluation: dict) -> str:
     return '<h2>Summary</h2><ul class="summary">' + "".join(items) + "</ul>" + explore
 
 
+def _factors_section(evaluation: dict) -> list[str]:
+    """The code x factor matrix (rows: codes), the controlling code per factor, and the sampled metrics."""
+    parts = []
+    factors = evaluation.get("factors")
+    if factors:
+        names = list(next(iter(factors["matrix"].values()), {}))
+        rows = [{"code": code, **row} for code, row in factors["matrix"].items()]
+        rows.append({"code": "controlled by", **{name: factors["controls"][name]["code"] for name in names}})
+        if "mig_per_factor" in factors:
+            rows.append({"code": "MIG gap", **factors["mig_per_factor"]})
+        parts += [
+            f"<h3>Codes against the known factors, on {html.escape(factors['source'])}</h3>",
+            "<p>NMI for categorical codes or factors, |Spearman rho| for ordinal factors, circular-linear "
+            f"correlation for angles (docs/metrics.md); MIG {_cell(factors.get('mig'))}.</p>",
+            _table(rows, ["code", *names]),
+        ]
+    sampled = evaluation.get("disentanglement")
+    if sampled:
+        sizes = sampled["sizes"] if isinstance(sampled["sizes"], str) else "custom"
+        scores = {key: value for key, value in sampled.items() if key != "sizes"}
+        heading = f"<h3>Disentanglement metrics ({html.escape(sizes)} sample sizes)</h3>"
+        parts += [heading, _table([scores], list(scores))]
+    return parts
+
+
 def _metrics_section(evaluation: dict) -> str:
-    """The evaluation's numbers (measures by codes), sample quality and the confusion matrices."""
+    """The evaluation's numbers (measures by codes), known factors, sample quality and the confusion matrices."""
     codes = evaluation.get("codes", {})
     parts = [f"<h2>Metrics at step {_cell(evaluation.get('step'))}</h2>", _code_table(codes)]
+    parts += _factors_section(evaluation)
     quality = evaluation.get("sample_quality")
     if quality:
         parts += [
@@ -190,13 +216,25 @@ def _metrics_section(evaluation: dict) -> str:
     return "\n".join(parts)
 
 
-def _traversals_section(run: LoadedRun) -> str:
-    """The c1 grid (rows = categories, columns = noise) and one sweep grid per continuous code."""
+def _matched_factor(evaluation: dict, code: str) -> str:
+    """ "; best-matched factor: F (score)" for a code with known-factor scores, else ""."""
+    scores = evaluation.get("codes", {}).get(code, {})
+    if "factor" not in scores:
+        return ""
+    return f"; best-matched factor: {scores['factor']} ({scores['factor_score']:.2f})"
+
+
+def _traversals_section(run: LoadedRun, evaluation: dict) -> str:
+    """The c1 grid (rows = categories, columns = noise) and one sweep grid per continuous code, each
+    captioned with its best-matched known factor where the data has factors."""
     activation, seed = run.output_activation, run.config.seed
     parts = ["<h2>Traversals</h2>", '<div class="grids">']
     first = run.spec.categorical[0].name if run.spec.categorical else "noise"
-    grids = [(f"{first}: one row per category, columns are noise draws", None)]
-    grids += [(f"{code.name} from -2 to 2 along each row", code.name) for code in run.spec.continuous]
+    grids = [(f"{first}: one row per category, columns are noise draws" + _matched_factor(evaluation, first), None)]
+    grids += [
+        (f"{code.name} from -2 to 2 along each row" + _matched_factor(evaluation, code.name), code.name)
+        for code in run.spec.continuous
+    ]
     for caption, name in grids:
         grid = traversal_grid(run.generator, run.spec, name, seed=seed, output_activation=activation)
         parts.append(
@@ -232,7 +270,7 @@ def build_report(run: LoadedRun, evaluation: dict) -> str:
             f"<h1>{html.escape(title)}</h1>",
             f"<p>Latent: {html.escape(run.spec.describe())}</p>",
             _summary_section(run, evaluation),
-            _traversals_section(run),
+            _traversals_section(run, evaluation),
             _metrics_section(evaluation),
             _curves_section(Path(run.run_dir)),
             f"<h2>Configuration</h2><details><summary>config.json</summary><pre>{config_text}</pre></details>",
@@ -261,6 +299,10 @@ def check_evaluation(evaluation: object, source: str = "the evaluation") -> dict
     quality = evaluation.get("sample_quality")
     if quality is not None and not isinstance(quality, dict):
         raise InfoganError(f'{source}: "sample_quality" must be an object')
+    try:
+        _factors_section(evaluation)
+    except (KeyError, TypeError, AttributeError, ValueError, StopIteration):
+        raise InfoganError(f'{source}: "factors" or "disentanglement" is not shaped as evaluate writes it') from None
     return evaluation
 
 

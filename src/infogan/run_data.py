@@ -10,13 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from infogan.config import TrainConfig
-from infogan.data import NAMED_SETS, ImageSet, load_dataset, native_format
+from infogan.data import ImageSet, load_dataset, named_reader, native_format
 from infogan.networks import architecture_for, architecture_of, get_architecture
 
 
 def absolute_source(source: str) -> str:
     """A path source made absolute (so a run resumes from any folder); a named set as it is."""
-    if source in NAMED_SETS:
+    if named_reader(source) is not None:
         return source
     path_text, colon, keys = source.partition(".npz:")
     path = Path(path_text + ".npz" if colon else source)

@@ -18,7 +18,8 @@ a rendered set's name                  rendered with known factors (``infogan.da
 A source without a test split gets a seeded hold-out of a tenth of its training images (at
 most 10,000). Images are brought to the requested channels and size at the door
 (``infogan.data.convert``), so the trainer only ever sees the architecture's format.
-Adding a source is one reader and one line in ``NAMED_SETS`` or ``_PATH_READERS``.
+Adding a source is one reader and one line in ``NAMED_SETS`` or ``_PATH_READERS``, or one
+registered ``RenderedSet``.
 """
 
 from __future__ import annotations
@@ -85,7 +86,15 @@ def _rendered_set(name: str) -> Reader:
     def read(split: str, *_: object) -> ImageSet:
         rendered_set = rendered.get_rendered(name)
         images, values = rendered_set.load_split(split)
-        return ImageSet(torch.from_numpy(images), factors=values, factor_spec=rendered_set.factors, source=name)
+        labels = rendered_set.labels_of(values)
+        return ImageSet(
+            torch.from_numpy(images),
+            None if labels is None else torch.from_numpy(labels),
+            factors=values,
+            factor_spec=rendered_set.factors,
+            class_names=rendered_set.label_names(),
+            source=name,
+        )
 
     return read
 
@@ -98,7 +107,18 @@ NAMED_SETS: dict[str, Reader] = {
     "faces3d": _not_bundled("3D faces", "an image folder of the rendered faces"),
     "chairs3d": _not_bundled("3D chairs", "an image folder of the rendered chairs"),
 }
-NAMED_SETS.update({name: _rendered_set(name) for name in rendered.RENDERED_SETS})
+
+
+def named_reader(source: str) -> Reader | None:
+    """The reader of a named set (``NAMED_SETS``, then every registered rendered set), or None."""
+    if source in rendered.RENDERED_SETS:
+        return _rendered_set(source)
+    return NAMED_SETS.get(source)
+
+
+def named_sets() -> list[str]:
+    """Every name ``load_dataset`` takes, sorted."""
+    return sorted(set(NAMED_SETS) | set(rendered.RENDERED_SETS))
 
 
 def _from_arrays(images: np.ndarray, labels: np.ndarray | None, source: str, **extra: object) -> ImageSet:
@@ -194,12 +214,13 @@ def load_dataset(
         raise DataError(f"unknown split {split!r} (train or test)")
     if not isinstance(source, str) or not source:
         raise DataError(f"a data source must be a name or a path, got {source!r}")
-    if source in NAMED_SETS:
-        image_set = NAMED_SETS[source](split, data_dir, size, channels, skip_bad_images)
+    reader = named_reader(source)
+    if reader is not None:
+        image_set = reader(split, data_dir, size, channels, skip_bad_images)
     else:
         path = _source_path(source)
         if not path.exists():
-            known = ", ".join(sorted(NAMED_SETS))
+            known = ", ".join(named_sets())
             raise DataError(f"data {source!r} is neither a known set ({known}) nor an existing path")
         reader = next((read for accepts, read in _PATH_READERS if accepts(path)), None)
         if reader is None:
@@ -240,7 +261,7 @@ def peek_image_folder(path: Path, skip_bad: bool = False) -> tuple[int, int]:
 
 def native_format(source: str, data_dir: str | Path | None = None) -> tuple[int, int, int]:
     """(channels, height, width) of a source's images as stored, read cheaply where possible."""
-    if source not in NAMED_SETS:
+    if named_reader(source) is None:
         path = _source_path(source)
         if folder.is_image_folder(path) and not celeba.is_celeba_folder(path):
             channels, size = peek_image_folder(path, skip_bad=True)

@@ -10,8 +10,16 @@ from infogan.data.rendered.base import (
     RenderedGroundTruth,
     RenderedSet,
     get_rendered,
-    ground_truth,
+    ground_truth_of,
     register,
 )
 
-__all__ = ["RENDERED_SETS", "Factor", "RenderedGroundTruth", "RenderedSet", "get_rendered", "ground_truth", "register"]
+__all__ = [
+    "RENDERED_SETS",
+    "Factor",
+    "RenderedGroundTruth",
+    "RenderedSet",
+    "get_rendered",
+    "ground_truth_of",
+    "register",
+]

@@ -88,6 +88,7 @@ class RenderedSet(ABC):
     factors: tuple[Factor, ...]
     train_size: int = 60_000
     test_size: int = 10_000
+    label_factor: str | None = None  # a categorical factor also served as the split's labels (e.g. the digit)
     version: int = 1  # bump when the pixels a subclass renders change: the cache keys on it
 
     @abstractmethod
@@ -151,6 +152,18 @@ class RenderedSet(ABC):
             parts.append(self.render(values[start : start + chunk], rng))
         return np.concatenate(parts)
 
+    def labels_of(self, values: np.ndarray) -> np.ndarray | None:
+        """Labels (N,) int64 from ``label_factor``'s column of values (N, F); None without one."""
+        if self.label_factor is None:
+            return None
+        column = [factor.name for factor in self.factors].index(self.label_factor)
+        return values[:, column].astype(np.int64)
+
+    def label_names(self) -> tuple[str, ...]:
+        """The class names of ``label_factor`` (empty without one, or when its classes are unnamed)."""
+        named = [factor for factor in self.factors if factor.name == self.label_factor]
+        return named[0].names if named else ()
+
 
 class RenderedGroundTruth:
     """A ``RenderedSet`` as the sampling metrics' ``GroundTruth``: factors are grid indices."""
@@ -187,6 +200,9 @@ def get_rendered(name: str) -> RenderedSet:
     return RENDERED_SETS[name]()
 
 
-def ground_truth(name: str) -> RenderedGroundTruth:
-    """The named rendered set as a ``GroundTruth`` (``infogan.evaluate.disentanglement_sampled``)."""
-    return RenderedGroundTruth(get_rendered(name))
+def ground_truth_of(source: str) -> RenderedGroundTruth | None:
+    """The ``GroundTruth`` (``infogan.evaluate.disentanglement_sampled``) of a data source, or None.
+
+    A rendered set's name gives its renderer on the factor grid; other sources have none.
+    """
+    return RenderedGroundTruth(get_rendered(source)) if source in RENDERED_SETS else None

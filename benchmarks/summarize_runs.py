@@ -36,8 +36,8 @@ def summarize(run_dir: str, target: float = 0.95) -> dict:
     }
 
 
-def main() -> None:
-    rows = [summarize(path) for path in sys.argv[1:]]
+def print_table(rows: list[dict]) -> None:
+    """The Markdown table of ``summarize``'s rows, then their median when there are several."""
     print(
         "| run | steps | wall (min) | c1 accuracy | NMI | ARI | best accuracy | L_I(c1) at step 200 | time to 0.95 "
         "| invariance (label-free) |"
@@ -59,6 +59,10 @@ def main() -> None:
             f"| median of {len(rows)} | | | {median['accuracy']:.4f} | {median['nmi']:.4f} | {median['ari']:.4f} | "
             f"{median['best_accuracy']:.4f} | | | |"
         )
+
+
+def main() -> None:
+    print_table([summarize(path) for path in sys.argv[1:]])
 
 
 if __name__ == "__main__":

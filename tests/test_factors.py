@@ -16,8 +16,10 @@ from infogan.evaluate.run_metrics import evaluate_run
 from infogan.latent import LatentSpec, Noise
 from infogan.latent_parsing import parse_codes
 from infogan.loaded_run import load_run
+from infogan.presets import get_preset
 from infogan.trainer import train
 from run_folders import tiny_config
+from test_data_sources import CELEBA_ATTRIBUTES, write_celeba
 
 FACTORS = (
     Factor("shape", "categorical", 3),
@@ -141,3 +143,19 @@ def test_a_saved_evaluation_with_a_malformed_factors_section_is_one_line(tmp_pat
     assert check_evaluation(good) is good
     with pytest.raises(InfoganError, match="not shaped"):
         check_evaluation({"codes": {}, "disentanglement": [1, 2]})
+
+
+@pytest.mark.slow
+def test_the_celeba_preset_trains_on_a_celeba_folder_and_measures_its_attributes(tmp_path, monkeypatch):
+    monkeypatch.setenv("INFOGAN_CACHE", str(tmp_path / "cache"))
+    write_celeba(tmp_path / "celeba", [0] * 24 + [2] * 16)
+    config = get_preset("celeba").with_changes(
+        dataset=str(tmp_path / "celeba"), steps=1, batch_size=8, eval_every=0, device="cpu"
+    )
+    run_dir = train(config, tmp_path / "run", progress=False)
+    result = evaluate_run(load_run(run_dir), samples=50, fid=False)
+    factors = result["factors"]
+    assert factors["source"] == "the 16 test images" and set(factors["controls"]) == set(CELEBA_ATTRIBUTES)
+    assert set(factors["matrix"]) == {f"c{i}" for i in range(1, 11)}
+    assert all(0 <= score <= 1 for row in factors["matrix"].values() for score in row.values())
+    assert "disentanglement" not in result  # a folder has no sampler of its own

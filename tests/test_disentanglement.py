@@ -147,6 +147,20 @@ def test_mig_of_fixed_array_matches_hand_value():
     assert result["mig_per_factor"] == pytest.approx([0.5, 1.0], abs=0.01)
 
 
+def test_sap_of_fixed_arrays_matches_hand_values():
+    """Two binary factors, every (A, B) pair 100 times. A code that copies a factor (any affine
+    map) is predicted exactly by the single-code SVM (accuracy 1); a code of the other factor is
+    independent of it on this balanced design, so any prediction from it is right half the time
+    (0.5). One code per factor: gaps 1 - 0.5 = 0.5 each, SAP 0.5. With factor A in two codes its
+    gap is 1 - 1 = 0 and SAP (0 + 0.5) / 2 = 0.25."""
+    factor_a, factor_b = (grid.ravel() for grid in np.meshgrid(np.arange(2), np.arange(2), indexing="ij"))
+    factors = np.repeat(np.stack([factor_a, factor_b], axis=1), 100, axis=0)  # (400, 2)
+    one_each = factors * np.array([2.0, -3.0]) + 1.0
+    assert compute_sap(one_each, factors, one_each, factors)["sap_per_factor"] == pytest.approx([0.5, 0.5], abs=0.01)
+    a_twice = np.stack([factors[:, 0], 5.0 * factors[:, 0], factors[:, 1]], axis=1).astype(float)
+    assert compute_sap(a_twice, factors, a_twice, factors)["sap"] == pytest.approx(0.25, abs=0.01)
+
+
 def test_dci_from_hand_written_importance():
     importance = np.array([[0.6, 0.0], [0.1, 0.3], [0.0, 0.0]])  # (3 codes, 2 factors), total 1
     # Disentanglement: code 0 -> (1, 0): 1; code 1 -> (1/4, 3/4): 1 - H2; code 2 has weight 0.

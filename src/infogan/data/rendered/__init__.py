@@ -4,6 +4,7 @@ Importing this package registers every set in ``RENDERED_SETS``; ``infogan.data`
 each as a named data set whose splits carry the factor values.
 """
 
+from infogan.data.rendered import dsprites  # noqa: F401  (registers "dsprites")
 from infogan.data.rendered.base import (
     RENDERED_SETS,
     Factor,
@@ -13,5 +14,15 @@ from infogan.data.rendered.base import (
     ground_truth,
     register,
 )
+from infogan.data.rendered.sources import ground_truth_of
 
-__all__ = ["RENDERED_SETS", "Factor", "RenderedGroundTruth", "RenderedSet", "get_rendered", "ground_truth", "register"]
+__all__ = [
+    "RENDERED_SETS",
+    "Factor",
+    "RenderedGroundTruth",
+    "RenderedSet",
+    "get_rendered",
+    "ground_truth",
+    "ground_truth_of",
+    "register",
+]

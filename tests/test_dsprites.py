@@ -127,6 +127,8 @@ def test_the_training_split_is_the_packed_grid_and_rendered_once(cache_dir, monk
     rows = grid_indices(test_values)
     assert len(set(rows.tolist())) == 100 and np.array_equal(test_images, images.numpy(rows))
     assert np.array_equal(small.render(test_values, np.random.default_rng(0)), test_images)  # a lookup now
+    off_grid = grid_values(np.array([5])) + [0, 0, 0, 0.5 / 31, 0]  # half a step right: drawn, not looked up
+    assert np.sum(small.render(off_grid, None) != images.numpy(np.array([5]))) > 0
 
 
 def test_load_dataset_serves_dsprites_packed_and_refuses_another_format(monkeypatch):
@@ -221,6 +223,7 @@ def test_a_file_whose_rows_are_out_of_order_is_refused(tmp_path):
         load_dataset(str(path), "train")
     with zipfile.ZipFile(path) as archive:
         assert "imgs.npy" in archive.namelist()  # detected as dSprites, not read as a generic .npz
+    assert len(load_dataset(f"{path}:imgs", "train")) == 173  # named arrays: the generic reader (a held-out tenth)
 
 
 @pytest.mark.slow

@@ -158,6 +158,8 @@ def _read_folder(path: Path, source: str, split: str, size, channels, skip_bad) 
 
 
 def _read_dsprites(path: Path, source: str, split: str, size, channels, skip_bad) -> ImageSet:
+    if ".npz:" in source:  # arrays named by the user: the generic reader
+        return _read_numpy(path, source, split, size, channels, skip_bad)
     file = dsprites_npz.load_dsprites_file(path)
     images, values = dsprites_npz.split_of(file, split)
     images = images if isinstance(images, PackedImages) else torch.from_numpy(images)

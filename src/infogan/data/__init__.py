@@ -231,8 +231,8 @@ def load_dataset(
             stacklevel=2,
         )
     native = tuple(image_set.images.shape[1:])
-    wanted = (channels or native[0], size or native[1], size or native[2])
-    if wanted != native:
+    wanted = (channels or native[0], size or native[2], size or native[2])  # conform makes square images
+    if (size is not None or channels is not None) and wanted != native:
         if isinstance(image_set.images, PackedImages):
             raise DataError(
                 f"{source} is stored as {native[1]}x{native[2]} binary images ({native[0]} channel) and is not "

@@ -21,6 +21,7 @@ IMAGE_FORMATS = {
     "celeba": (3, 32, "tanh"),
     "faces3d": (1, 32, "sigmoid"),
     "chairs3d": (1, 64, "sigmoid"),
+    "dsprites": (1, 64, "sigmoid"),
 }
 PRESET_ARCHITECTURES = {
     "mnist": "mnist",
@@ -32,6 +33,7 @@ PRESET_ARCHITECTURES = {
     "celeba": "celeba",
     "faces3d": "faces3d",
     "chairs3d": "chairs3d",
+    "dsprites": "dsprites",
 }
 BATCH = 4
 

@@ -35,6 +35,11 @@ class Architecture:
     ``body_fc`` 0: the body ends with the flattened last convolution (SVHN, CelebA).
     ``q_hidden`` 0: Q is one linear layer on the body, differing from D in the last layer
     only (3D faces, 3D chairs). ``generator_fc`` 0: G starts with the FC to its first map.
+    ``dense_batch_norm`` False: no batch norm after the body's FC and Q's hidden FC;
+    ``spectral_norm`` True: every convolution and linear layer of D/Q is spectrally
+    normalised (Miyato et al., 2018); ``generator_leaky_slope`` > 0: G's hidden
+    up-convolutions use leaky ReLU of that slope instead of ReLU (all three: InfoGAN-CR's
+    dSprites networks).
     """
 
     image_channels: int
@@ -46,6 +51,9 @@ class Architecture:
     generator_start: tuple[int, int]  # (channels, side) of the first feature map
     generator_convs: tuple[ConvLayer, ...]  # every up-convolution but the last
     output_activation: str = "sigmoid"  # images in [0, 1]; "tanh" for [-1, 1]
+    dense_batch_norm: bool = True
+    spectral_norm: bool = False
+    generator_leaky_slope: float = 0.0
 
 
 _SVHN = Architecture(
@@ -107,6 +115,30 @@ ARCHITECTURES: dict[str, Architecture] = {
         generator_fc=1024,
         generator_start=(256, 8),
         generator_convs=(ConvLayer(256, stride=1), ConvLayer(256, stride=1), ConvLayer(128), ConvLayer(64)),
+    ),
+    # dSprites, the networks of InfoGAN-CR (Lin et al., 2020; github.com/fjxmlzn/InfoGAN-CR,
+    # InfoGAN-CR_dSprites/gan/network.py), no batch norm in D/Q, spectral norm on all its layers:
+    # D conv 32 s2 lReLU; conv 32 s2 lReLU; conv 64 s2 lReLU; conv 64 s2 lReLU; FC 128 lReLU; D: FC 1.
+    # Q: FC 128 lReLU, FC out. G: FC 128 ReLU BN; FC 4x4x64 ReLU BN; upconv 64 s2 lReLU BN;
+    # upconv 32 s2 lReLU BN; upconv 32 s2 lReLU BN; upconv 1 s2 sigmoid (their code normalises
+    # after the activation; this builder before it).
+    "dsprites": Architecture(
+        image_channels=1,
+        image_size=64,
+        body_convs=(
+            ConvLayer(32, batch_norm=False),
+            ConvLayer(32, batch_norm=False),
+            ConvLayer(64, batch_norm=False),
+            ConvLayer(64, batch_norm=False),
+        ),
+        body_fc=128,
+        q_hidden=128,
+        generator_fc=128,
+        generator_start=(64, 4),
+        generator_convs=(ConvLayer(64), ConvLayer(32), ConvLayer(32)),
+        dense_batch_norm=False,
+        spectral_norm=True,
+        generator_leaky_slope=0.2,
     ),
 }
 # The architecture that fits a data set of (channels, side), when no preset chooses one.
@@ -174,7 +206,7 @@ class Generator(nn.Module):
         for layer in arch.generator_convs:
             convs.append(_conv(channels, layer, transposed=True))
             convs += [nn.BatchNorm2d(layer.channels)] if layer.batch_norm else []
-            convs.append(nn.ReLU())
+            convs.append(nn.LeakyReLU(arch.generator_leaky_slope) if arch.generator_leaky_slope else nn.ReLU())
             channels = layer.channels
         convs.append(nn.ConvTranspose2d(channels, arch.image_channels, 4, 2, 1))
         convs.append(nn.Sigmoid() if arch.output_activation == "sigmoid" else nn.Tanh())
@@ -201,8 +233,9 @@ class DiscriminatorBody(nn.Module):
         self.convs = nn.Sequential(*layers)  # MNIST: (B, 1, 28, 28) -> (B, 128, 7, 7)
         flat = channels * side * side
         self.feature_size = arch.body_fc or flat
+        norm = [nn.BatchNorm1d(arch.body_fc)] if arch.dense_batch_norm else []
         self.fully_connected = (
-            nn.Sequential(nn.Linear(flat, arch.body_fc), nn.BatchNorm1d(arch.body_fc), nn.LeakyReLU(leaky_slope))
+            nn.Sequential(nn.Linear(flat, arch.body_fc), *norm, nn.LeakyReLU(leaky_slope))
             if arch.body_fc
             else nn.Identity()
         )
@@ -226,7 +259,8 @@ class Discriminator(nn.Module):
         hidden = arch.q_hidden or features
         q_layers: list[nn.Module] = []
         if arch.q_hidden:
-            q_layers += [nn.Linear(features, hidden), nn.BatchNorm1d(hidden), nn.LeakyReLU(leaky_slope)]
+            norm = [nn.BatchNorm1d(hidden)] if arch.dense_batch_norm else []
+            q_layers += [nn.Linear(features, hidden), *norm, nn.LeakyReLU(leaky_slope)]
         q_layers.append(nn.Linear(hidden, max(q_output_size, 1)))
         self.q_head = nn.Sequential(*q_layers)
 
@@ -267,6 +301,9 @@ def build_networks(
         discriminator.apply(init_weights)
     elif weight_init != "pytorch":
         raise InfoganError(f"unknown weight initialisation {weight_init!r}; known: normal, pytorch")
+    if arch.spectral_norm:  # after the initialisation, which must reach the unnormalised weights
+        for layer in [module for module in discriminator.modules() if isinstance(module, (nn.Conv2d, nn.Linear))]:
+            nn.utils.parametrizations.spectral_norm(layer)
     return generator, discriminator
 
 

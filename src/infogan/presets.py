@@ -27,6 +27,19 @@ where the paper gives none: ``svhn`` (4 x Cat(10), 4 x Unif(-1, 1), 124 noise; R
 128 noise; the paper's azimuth setting: lambda 0.2, G lr 5e-4) and ``chairs3d`` (3 x Cat(20),
 1 x Unif(-1, 1), 128 noise, 64x64; the rotation setting: lambda 10 for the continuous code).
 These data sets cannot be bundled: pass ``--data`` with their files.
+
+``dsprites``: plain InfoGAN on dSprites (the rendered grid, ``infogan.data.rendered.dsprites``,
+or ``--data`` with the original ``.npz``) with the networks and settings of InfoGAN-CR's
+dSprites experiments (Lin et al., ICML 2020, "InfoGAN-CR and ModelCentrality: Self-supervised
+Model Training and Selection for Disentangling GANs"; github.com/fjxmlzn/InfoGAN-CR,
+InfoGAN-CR_dSprites: config.py, gan_task.py, gan/infogan_cr.py, gan/network.py): 64x64x1,
+five codes Unif(-1, 1) with the Gaussian posterior's std fixed at 1 and five Unif(-1, 1)
+noise inputs, lambda 0.05 in both G's and D's losses, G lr 1e-3, D/Q lr 2e-3 (one optimiser
+for D and Q), Adam beta1 0.5 (beta2 0.999), batch 64, 28 epochs of 737,280 images
+(322,560 updates), leaky ReLU slope 0.2, N(0, 0.02) weights; one latent batch feeds the D
+and the G update (``reuse_fakes``), as their training loop feeds one ``z`` to both. Not
+carried over: their contrastive regulariser (weight 0 until update 288,000, then 2), and
+their second G update per iteration (here one).
 """
 
 from __future__ import annotations
@@ -70,6 +83,17 @@ PRESETS: dict[str, TrainConfig] = {
     "celeba": _paper_preset("celeba", 128, "cat:10x10"),
     "faces3d": _paper_preset("faces3d", 128, "unif:5:lambda=0.2", lr_g=5e-4),
     "chairs3d": _paper_preset("chairs3d", 128, "cat:20x3,unif:1:lambda=10"),
+    "dsprites": _paper_preset(
+        "dsprites",
+        5,
+        "unif:5:lambda=0.05",
+        lr_d=2e-3,
+        lr_g=1e-3,
+        batch_size=64,
+        steps=322_560,
+        leaky_slope=0.2,
+        reuse_fakes=True,
+    ),
 }
 
 

@@ -8,6 +8,7 @@ source                                 reader
 ``mnist``                              the bundled MNIST (MD5-checked)
 ``fashion-mnist``                      Fashion-MNIST from ``--data-dir`` or Debian's package
 FOLDER with ``*train-images-idx3*``    any MNIST-format IDX set (KMNIST, EMNIST, ...)
+the original dSprites FILE.npz         dSprites with its factors (``infogan.data.dsprites_npz``)
 FILE.npz[:IMAGES[,LABELS]], FILE.npy   NumPy arrays (``infogan.data.arrays``)
 FILE.mat, FOLDER with train_32x32.mat  SVHN (``infogan.data.svhn``)
 FOLDER with img_align_celeba/          CelebA (``infogan.data.celeba``)
@@ -33,8 +34,9 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
-from infogan.data import arrays, celeba, folder, idx, rendered, svhn
+from infogan.data import arrays, celeba, dsprites_npz, folder, idx, rendered, svhn
 from infogan.data.convert import conform
+from infogan.data.packed import PackedImages
 from infogan.errors import DataError, InfoganWarning
 
 SPLITS = ("train", "test")
@@ -44,13 +46,16 @@ SPLITS = ("train", "test")
 class ImageSet:
     """A split of a data set: images (N, C, H, W) uint8, labels (N,) int64 or None.
 
+    ``images`` is a uint8 tensor, or for a large binary set (dSprites' 737,280 images) a
+    ``PackedImages`` of bits that gives uint8 tensors (B, C, H, W) when indexed by a batch.
+
     ``attributes`` (N, K) 0/1 with ``attribute_names`` (e.g. CelebA's 40), and the
     ``class_names`` that the labels index, when the source has them. A set with known
     factors (``infogan.data.rendered``) has ``factors`` (N, F) float64, each image's factor
     values, described by the ``factor_spec`` rows.
     """
 
-    images: torch.Tensor
+    images: torch.Tensor | PackedImages
     labels: torch.Tensor | None = None
     attributes: np.ndarray | None = None
     attribute_names: tuple[str, ...] = ()
@@ -88,7 +93,7 @@ def _rendered_set(name: str) -> Reader:
         images, values = rendered_set.load_split(split)
         labels = rendered_set.labels_of(values)
         return ImageSet(
-            torch.from_numpy(images),
+            images if isinstance(images, PackedImages) else torch.from_numpy(images),
             None if labels is None else torch.from_numpy(labels),
             factors=values,
             factor_spec=rendered_set.factors,
@@ -171,8 +176,18 @@ def _read_folder(path: Path, source: str, split: str, size, channels, skip_bad) 
     )
 
 
+def _read_dsprites(path: Path, source: str, split: str, size, channels, skip_bad) -> ImageSet:
+    if ".npz:" in source:  # arrays named by the user: the generic reader
+        return _read_numpy(path, source, split, size, channels, skip_bad)
+    file = dsprites_npz.load_dsprites_file(path)
+    images, values = dsprites_npz.split_of(file, split)
+    images = images if isinstance(images, PackedImages) else torch.from_numpy(images)
+    return ImageSet(images, factors=values, factor_spec=file.factor_spec, source=source)
+
+
 # Checked in order: the first whose test accepts the path reads it.
 _PATH_READERS: list[tuple[Callable[[Path], bool], Callable[..., ImageSet]]] = [
+    (dsprites_npz.is_dsprites_npz, _read_dsprites),
     (lambda path: path.suffix in (".npz", ".npy"), _read_numpy),
     (svhn.is_svhn_source, _read_svhn),
     (celeba.is_celeba_folder, _read_celeba),
@@ -235,10 +250,15 @@ def load_dataset(
             InfoganWarning,
             stacklevel=2,
         )
-    if size is not None or channels is not None:
-        image_set.images = conform(
-            image_set.images, channels or image_set.images.shape[1], size or image_set.images.shape[-1]
-        )
+    native = tuple(image_set.images.shape[1:])
+    wanted = (channels or native[0], size or native[2], size or native[2])  # conform makes square images
+    if (size is not None or channels is not None) and wanted != native:
+        if isinstance(image_set.images, PackedImages):
+            raise DataError(
+                f"{source} is stored as {native[1]}x{native[2]} binary images ({native[0]} channel) and is not "
+                f"converted to {wanted[1]}x{wanted[2]} ({wanted[0]}); use a 64x64 grey architecture (--preset dsprites)"
+            )
+        image_set.images = conform(image_set.images, wanted[0], wanted[1])
     return image_set
 
 

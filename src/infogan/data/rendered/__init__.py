@@ -4,15 +4,16 @@ Importing this package registers every set in ``RENDERED_SETS``; ``infogan.data`
 each as a named data set whose splits carry the factor values.
 """
 
+from infogan.data.rendered import dsprites  # noqa: F401  (registers "dsprites")
 from infogan.data.rendered.base import (
     RENDERED_SETS,
     Factor,
     RenderedGroundTruth,
     RenderedSet,
     get_rendered,
-    ground_truth_of,
     register,
 )
+from infogan.data.rendered.sources import ground_truth_of
 
 __all__ = [
     "RENDERED_SETS",

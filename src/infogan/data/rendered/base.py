@@ -198,11 +198,3 @@ def get_rendered(name: str) -> RenderedSet:
     if name not in RENDERED_SETS:
         raise DataError(f"unknown rendered data set {name!r}; known: {', '.join(sorted(RENDERED_SETS))}")
     return RENDERED_SETS[name]()
-
-
-def ground_truth_of(source: str) -> RenderedGroundTruth | None:
-    """The ``GroundTruth`` (``infogan.evaluate.disentanglement_sampled``) of a data source, or None.
-
-    A rendered set's name gives its renderer on the factor grid; other sources have none.
-    """
-    return RenderedGroundTruth(get_rendered(source)) if source in RENDERED_SETS else None

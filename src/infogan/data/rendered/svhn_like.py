@@ -3,11 +3,11 @@
 A stand-in, with known factors, for SVHN's cropped digits (Netzer et al., 2011), on which
 InfoGAN (Chen et al., 2016, Figure 5) separated the central digit from the background. The
 digits are glyphs of fonts that matplotlib ships (``FONTS``), laid out as a line of house
-numbers (a neighbour on each side, one cell's pitch away, so that only its inner part
-shows at the image's edge), scaled and rotated about the central digit with Pillow at twice
+numbers (a neighbour on each side, a small gap from the centre digit, so that only its
+inner part shows at the image's edge), scaled and rotated about the central digit with Pillow at twice
 the size and box-filtered down, and coloured: a foreground colour over a background colour,
 of the two hues and the polarity. The nuisance that no factor names comes from the Generator:
-a linear shading of the background (its direction and strength) and pixel noise.
+a linear shading of the background (its direction and strength).
 
 Factors: digit (0-9), font, left and right neighbour (0-9, or 10 for none), scale (0.8..1.1
 of a digit height of ``DIGIT_HEIGHT`` of the image), rotation (-12..12 deg, + anticlockwise),
@@ -46,10 +46,11 @@ POLARITIES = ("light on dark", "dark on light")
 GLYPH_PIXELS = 64  # the size at which glyphs are drawn before they are scaled into the image
 WORK_SIZE = 64  # the image is composed at this size, then box-filtered to 32
 DIGIT_HEIGHT = 0.56  # a digit's height (of the font's "8") as a fraction of the image at scale 1
-PITCH = 0.4  # extra space between neighbouring cells, as a fraction of the digit height
+GAP = 0.18  # the space between the centre digit and a neighbour, in digit heights
+MIN_HALF_WIDTH = 0.35  # a narrow centre digit ("1") keeps its neighbours as far as this, in digit heights
 # (saturation, value) of the light and the dark colour
 LIGHT, DARK = (0.3, 0.92), (0.65, 0.3)
-SHADING_MAX, NOISE_STD = 0.3, 0.015  # the nuisance: background shading strength, pixel noise
+SHADING_MAX = 0.3  # the nuisance: the background's shading, at most +-15% across the image
 
 
 @functools.cache
@@ -71,20 +72,24 @@ def _glyphs(font: str) -> tuple[list[np.ndarray], float, float]:
 
 
 def _line(font: str, digits: tuple[int, int, int]) -> tuple[np.ndarray, tuple[float, float]]:
-    """Ink (h, w) of the line left, centre, right (a neighbour NO_DIGIT is left out), each glyph
-    centred in a cell one pitch wide and standing on one baseline; and the centre cell's centre
-    (x, y) in the line's pixels."""
+    """Ink uint8 (h, w) of the line left, centre, right (a neighbour NO_DIGIT is left out), standing on
+    one baseline, the neighbours a gap of ``GAP`` digit heights from the centre digit (taken at least
+    ``MIN_HALF_WIDTH`` heights wide); and the centre digit's centre (x, y) in the line's pixels."""
     glyphs, height, widest = _glyphs(font)
-    pitch = int(round(widest + PITCH * height))
     tallest = max(glyph.shape[0] for glyph in glyphs)
-    line = np.zeros((tallest, 3 * pitch), np.uint8)
+    half_width = int(np.ceil(1.5 * widest + GAP * height)) + 1
+    line = np.zeros((tallest, 2 * half_width), np.uint8)
+    centre_glyph = glyphs[digits[1]]
+    reach = max(centre_glyph.shape[1] / 2, MIN_HALF_WIDTH * height) + GAP * height  # centre to a neighbour's edge
     for cell, digit in enumerate(digits):
         if digit == NO_DIGIT:
             continue
         glyph = glyphs[digit]
-        top, left = tallest - glyph.shape[0], cell * pitch + (pitch - glyph.shape[1]) // 2
-        line[top:, left : left + glyph.shape[1]] = glyph
-    return line, (1.5 * pitch, tallest - height / 2)
+        glyph_width = glyph.shape[1]
+        left = (half_width - glyph_width / 2, half_width - reach - glyph_width, half_width + reach)[(1, 0, 2)[cell]]
+        left = int(round(left))
+        line[tallest - glyph.shape[0] :, left : left + glyph_width] = glyph
+    return line, (float(half_width), tallest - height / 2)
 
 
 def _ink(font: str, digits: tuple[int, int, int], scale: float, rotation_deg: float) -> np.ndarray:
@@ -134,7 +139,7 @@ def render_svhn_like(values: np.ndarray, rng: np.random.Generator) -> np.ndarray
     shading = 1 + strength[:, None, None] * ramp / 2  # (N, 32, 32)
     background = background.astype(np.float32)[:, :, None, None] * shading[:, None].astype(np.float32)
     image = background + (foreground.astype(np.float32)[:, :, None, None] - background) * coverage
-    return image + NOISE_STD * rng.standard_normal(image.shape, dtype=np.float32)
+    return image
 
 
 @register("svhn-like")

@@ -46,8 +46,9 @@ def test_faces_mirror_with_azimuth_and_light_and_ignore_the_generator():
     images = _render("faces3d", [_face(35, 12, 50, 1.1), _face(-35, 12, -50, 1.1), _face(0, -20, 0, 0.9)])
     assert np.abs(images[0] - images[1][:, :, ::-1]).max() <= 1
     assert np.abs(images[2] - images[2][:, :, ::-1]).max() <= 1  # frontal and lit from the front: symmetric
-    assert np.array_equal(images, _render("faces3d", [_face(35, 12, 50, 1.1), _face(-35, 12, -50, 1.1),
-                                                      _face(0, -20, 0, 0.9)], seed=9))
+    assert np.array_equal(
+        images, _render("faces3d", [_face(35, 12, 50, 1.1), _face(-35, 12, -50, 1.1), _face(0, -20, 0, 0.9)], seed=9)
+    )
 
 
 def test_faces_azimuth_and_elevation_change_the_head():
@@ -58,7 +59,8 @@ def test_faces_azimuth_and_elevation_change_the_head():
 
 def test_faces_width_widens_the_head_and_light_moves_the_bright_side():
     narrow, wide, from_left, from_right = _render(
-        "faces3d", [_face(width=0.8), _face(width=1.2), _face(light=-60), _face(light=60)])
+        "faces3d", [_face(width=0.8), _face(width=1.2), _face(light=-60), _face(light=60)]
+    )
     assert _silhouette_columns(wide, 0) >= _silhouette_columns(narrow, 0) + 3
     left, right = slice(0, 16), slice(16, 32)
     assert from_left[0][:, left].mean() > from_left[0][:, right].mean() + 20
@@ -106,7 +108,7 @@ def test_svhn_like_centre_digit_stays_central_and_neighbours_stay_at_the_edges(f
         for scale, rotation in ((0.8, -12.0), (1.1, 12.0), (1.1, -12.0)):
             alone = svhn_like._ink(font, (NO_DIGIT, digit, NO_DIGIT), scale, rotation).astype(np.int64)
             ink_columns = np.flatnonzero(alone.max(0) > 0)
-            assert 5 <= ink_columns.min() and ink_columns.max() < 27
+            assert ink_columns.min() >= 5 and ink_columns.max() < 27
             left_only = svhn_like._ink(font, ((digit + 1) % 10, digit, NO_DIGIT), scale, rotation) - alone
             right_only = svhn_like._ink(font, (NO_DIGIT, digit, (digit + 4) % 10), scale, rotation) - alone
             assert np.abs(left_only[:, 11:]).max() == 0 and (np.abs(left_only) > 60).sum() >= 10

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from infogan.data import load_dataset
-from infogan.data.rendered import get_rendered, svhn_like
+from infogan.data.rendered import get_rendered, ground_truth, svhn_like
 from infogan.data.rendered.chairs3d import CHAIR_TYPES, Chairs3D
 from infogan.data.rendered.faces3d import Faces3D
 from infogan.data.rendered.svhn_like import FONTS, NO_DIGIT
@@ -40,6 +40,25 @@ def test_renders_are_uint8_of_the_set_format_and_deterministic(name):
     assert np.array_equal(first, rendered.render(values, np.random.default_rng(RNG_SEED)))
     assert first.std() > 20  # not blank
     assert rendered.render(values[:0], np.random.default_rng(RNG_SEED)).shape == (0, channels, size, size)
+
+
+@pytest.mark.parametrize("name", ["faces3d", "chairs3d"])
+def test_an_image_does_not_depend_on_the_batch_it_is_rendered_in(name):
+    rendered = get_rendered(name)
+    values = rendered.sample_values(70, np.random.default_rng(4))  # chairs3d renders 64 at a time, sorted
+    together = rendered.render(values, np.random.default_rng(RNG_SEED))
+    alone = [rendered.render(values[index : index + 1], np.random.default_rng(RNG_SEED)) for index in (0, 33, 69)]
+    assert all(np.array_equal(together[[index]], image) for index, image in zip((0, 33, 69), alone))
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_the_ground_truth_renders_grid_points(name):
+    truth = ground_truth(name)
+    indices = truth.sample_factors(3, np.random.default_rng(1))
+    assert indices.shape == (3, len(get_rendered(name).factors)) and (indices < np.array(truth.factor_sizes)).all()
+    images = truth.sample_observations_from_factors(indices, np.random.default_rng(2))
+    values = get_rendered(name).values_of_indices(indices)
+    assert np.array_equal(images, get_rendered(name).render(values, np.random.default_rng(2)))
 
 
 def test_faces_mirror_with_azimuth_and_light_and_ignore_the_generator():

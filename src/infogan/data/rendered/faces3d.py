@@ -5,8 +5,8 @@ A stand-in, with known factors, for the 3D faces of Paysan et al. (2009) on whic
 a union of ellipsoids in its own frame (cranium, jaw, nose, ears, eyeballs, neck) with two
 eye sockets carved out of the cranium and jaw, and a darker mouth; every camera ray is
 intersected with each ellipsoid exactly (a quadratic), the nearest hit kept (a z-buffer),
-and shaded by Lambert's law under one distant light plus an ambient term, on black. The
-image is rendered at twice the size and box-filtered down (antialiasing).
+and shaded by Lambert's law under one distant light plus an ambient term, on black; one ray
+per pixel (``SUPERSAMPLE`` 2 would box-filter four, smoother and four times slower).
 
 Factors: azimuth (-90..90 deg, + turns the face to the viewer's right), elevation (-30..30
 deg, + looks up), light direction (-90..90 deg in the horizontal plane, + lights from the

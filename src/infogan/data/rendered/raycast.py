@@ -94,6 +94,16 @@ def pixel_span(screen_values: np.ndarray, screen: np.ndarray, top_first: bool = 
     return slice(min(max(low, 0), pixels), min(max(high, 0), pixels))
 
 
+def ellipsoid_pixels(rays: Rays, rotation: np.ndarray, centre: np.ndarray, axes: np.ndarray) -> tuple[slice, slice]:
+    """The rows and columns that ellipsoids (centre, half axes (B, 3), in the frame that ``rotation``
+    (B, 3, 3) poses) cover in any of the images: their screen outline's bounding box."""
+    world_centre = np.einsum("bij,bj->bi", rotation, centre)
+    reach = np.sqrt(np.einsum("bij,bj->bi", rotation**2, axes**2))  # half extent along each world axis
+    rows = pixel_span(np.stack([world_centre[:, 1] - reach[:, 1], world_centre[:, 1] + reach[:, 1]]), rays.x, True)
+    columns = pixel_span(np.stack([world_centre[:, 0] - reach[:, 0], world_centre[:, 0] + reach[:, 0]]), rays.x)
+    return rows, columns
+
+
 def ellipsoid_hits(rays: Rays, centre: np.ndarray, axes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Entry and exit distances (B, P, P) of the rays through ellipsoids (centre, half axes (B, 3)),
     +inf for both where a ray misses; solved as the quadratic |o' + t d'|^2 = 1 in the ellipsoid's

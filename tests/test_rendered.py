@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from infogan.data import load_dataset
-from infogan.data.rendered import get_rendered, ground_truth, svhn_like
+from infogan.data.rendered import get_rendered, ground_truth, raycast, svhn_like
 from infogan.data.rendered.chairs3d import CHAIR_TYPES, Chairs3D
 from infogan.data.rendered.faces3d import Faces3D
 from infogan.data.rendered.svhn_like import FONTS, NO_DIGIT
@@ -27,6 +27,28 @@ def _face(azimuth=0.0, elevation=0.0, light=0.0, width=1.0) -> list:
 def _silhouette_columns(image: np.ndarray, background: int) -> int:
     """How many columns of a grey image (1, S, S) hold any pixel off the background."""
     return int((np.abs(image[0] - background) > 8).any(0).sum())
+
+
+def _front_rays(pixels: int = 8) -> raycast.Rays:
+    return raycast.Rays.of(raycast.rotation_y(np.zeros(1)), raycast.screen_coordinates(pixels, 1.0))
+
+
+def test_rays_meet_a_sphere_and_a_box_where_geometry_says():
+    rays = _front_rays()
+    x, y = np.meshgrid(rays.x, rays.y)
+    entry, exit_ = raycast.ellipsoid_hits(rays, np.zeros((1, 3), np.float32), np.full((1, 3), 0.6, np.float32))
+    inside = x**2 + y**2 < 0.36
+    depth = np.sqrt(np.where(inside, 0.36 - x**2 - y**2, 0))
+    assert np.allclose(entry[0][inside], raycast.CAMERA_DISTANCE - depth[inside], atol=1e-4)
+    assert np.allclose(exit_[0][inside], raycast.CAMERA_DISTANCE + depth[inside], atol=1e-4)
+    assert np.isinf(entry[0][~inside]).all()
+    low, high = np.array([[-0.5, -0.25, -0.1]], np.float32), np.array([[0.5, 0.25, 0.3]], np.float32)
+    entry, axis = raycast.box_hits(rays, low, high)
+    inside = (np.abs(x) < 0.5) & (np.abs(y) < 0.25)
+    assert np.allclose(entry[0][inside], raycast.CAMERA_DISTANCE - 0.3) and (axis[0][inside] == 2).all()
+    assert np.isinf(entry[0][~inside]).all()
+    span = raycast.pixel_span(np.array([-0.1, 0.1]), rays.x)  # pixels 3 and 4 reach into [-0.1, 0.1]
+    assert span.start <= 3 and span.stop >= 5 and span.stop - span.start <= 6
 
 
 @pytest.mark.parametrize("name", SETS)

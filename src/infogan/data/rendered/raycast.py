@@ -85,7 +85,7 @@ class Rays:
 
 def pixel_span(screen_values: np.ndarray, screen: np.ndarray, top_first: bool = False) -> slice:
     """The pixels (a slice of ``screen`` (P,), the pixel centres) that cover the screen
-    coordinates ``screen_values`` (any shape), with one pixel to spare; rows run top first."""
+    coordinates ``screen_values`` (any shape), with a pixel or more to spare; rows run top first."""
     pixels, step = len(screen), float(screen[1] - screen[0])
     positions = (np.asarray(screen_values) - float(screen[0])) / step
     if top_first:

@@ -30,6 +30,7 @@ PRESET_ARCHITECTURES = {
     "mnist-paper": "mnist",
     "fashion-mnist": "mnist",
     "svhn": "svhn",
+    "svhn-like": "svhn",
     "celeba": "celeba",
     "faces3d": "faces3d",
     "chairs3d": "chairs3d",

@@ -29,7 +29,7 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--preset",
         help="experiment preset: mnist (default), mnist-scaled, mnist-authors, mnist-paper, "
-        "fashion-mnist, svhn, celeba, faces3d, chairs3d",
+        "fashion-mnist, svhn, svhn-like, celeba, faces3d, chairs3d",
     )
     train.add_argument("--out", type=Path, help="run folder (default: runs/<preset>-seed<seed>)")
     length = train.add_mutually_exclusive_group()

@@ -26,7 +26,12 @@ where the paper gives none: ``svhn`` (4 x Cat(10), 4 x Unif(-1, 1), 124 noise; R
 ``celeba`` (10 x Cat(10), 128 noise; the SVHN networks), ``faces3d`` (5 x Unif(-1, 1),
 128 noise; the paper's azimuth setting: lambda 0.2, G lr 5e-4) and ``chairs3d`` (3 x Cat(20),
 1 x Unif(-1, 1), 128 noise, 64x64; the rotation setting: lambda 10 for the continuous code).
-These data sets cannot be bundled: pass ``--data`` with their files.
+SVHN and CelebA cannot be bundled: pass ``--data`` with their files. ``faces3d`` and
+``chairs3d`` train on the rendered stand-ins of the same names, whose factors are known
+(``infogan.data.rendered``); ``--data FOLDER`` trains them on the real renders instead.
+
+``svhn-like``: the ``svhn`` preset on the rendered ``svhn-like`` set (a central digit between
+cut-off neighbours, in ten fonts and random colours, with known factors).
 
 ``dsprites``: plain InfoGAN on dSprites (the rendered grid, ``infogan.data.rendered.dsprites``,
 or ``--data`` with the original ``.npz``) with the networks and settings of InfoGAN-CR's
@@ -80,6 +85,7 @@ PRESETS: dict[str, TrainConfig] = {
     ),
     "fashion-mnist": _MNIST.with_changes(preset="fashion-mnist", dataset="fashion-mnist"),
     "svhn": _paper_preset("svhn", 124, "cat:10x4,unif:4"),
+    "svhn-like": _paper_preset("svhn", 124, "cat:10x4,unif:4").with_changes(preset="svhn-like", dataset="svhn-like"),
     "celeba": _paper_preset("celeba", 128, "cat:10x10"),
     "faces3d": _paper_preset("faces3d", 128, "unif:5:lambda=0.2", lr_g=5e-4),
     "chairs3d": _paper_preset("chairs3d", 128, "cat:20x3,unif:1:lambda=10"),

@@ -13,7 +13,8 @@ FILE.npz[:IMAGES[,LABELS]], FILE.npy   NumPy arrays (``infogan.data.arrays``)
 FILE.mat, FOLDER with train_32x32.mat  SVHN (``infogan.data.svhn``)
 FOLDER with img_align_celeba/          CelebA (``infogan.data.celeba``)
 FOLDER of PNG/JPEG/BMP files           an image folder (``infogan.data.folder``)
-a rendered set's name                  rendered with known factors (``infogan.data.rendered``)
+a rendered set's name                  rendered with known factors (``infogan.data.rendered``):
+                                       ``faces3d``, ``chairs3d``, ``svhn-like``
 =====================================  ==================================================
 
 A source without a test split gets a seeded hold-out of a tenth of its training images (at
@@ -109,8 +110,6 @@ NAMED_SETS: dict[str, Reader] = {
     "fashion-mnist": _idx_set("fashion-mnist"),
     "svhn": _not_bundled("SVHN", "the folder of train_32x32.mat and test_32x32.mat"),
     "celeba": _not_bundled("CelebA", "the folder of img_align_celeba/ and list_eval_partition.txt"),
-    "faces3d": _not_bundled("3D faces", "an image folder of the rendered faces"),
-    "chairs3d": _not_bundled("3D chairs", "an image folder of the rendered chairs"),
 }
 
 

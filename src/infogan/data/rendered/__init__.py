@@ -4,7 +4,7 @@ Importing this package registers every set in ``RENDERED_SETS``; ``infogan.data`
 each as a named data set whose splits carry the factor values.
 """
 
-from infogan.data.rendered import dsprites  # noqa: F401  (registers "dsprites")
+from infogan.data.rendered import chairs3d, dsprites, faces3d, svhn_like  # noqa: F401  (each registers its set)
 from infogan.data.rendered.base import (
     RENDERED_SETS,
     Factor,

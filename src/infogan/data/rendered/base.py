@@ -43,7 +43,9 @@ class Factor:
     [low, high] in ``unit`` (e.g. degrees). ``circular``: an angle in [low, high] that wraps
     (measured with its sine and cosine). ``size`` is the number of grid points (classes for
     a categorical factor); ``continuous`` True draws ordinal/circular values uniformly on
-    [low, high] for training data, False draws grid values only (dSprites).
+    [low, high] for training data, False draws grid values only (dSprites). ``endpoint``
+    False leaves ``high`` off the grid: a circular factor whose high is its low again (0 and
+    360 degrees) would otherwise hold one angle twice (dSprites' grid does, as the original).
     """
 
     name: str
@@ -54,6 +56,7 @@ class Factor:
     unit: str = ""
     continuous: bool = True
     names: tuple[str, ...] = ()
+    endpoint: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in ("categorical", "ordinal", "circular"):
@@ -65,7 +68,7 @@ class Factor:
         """The grid values (size,): classes 0..size-1, or ``linspace(low, high, size)`` (ends included)."""
         if self.kind == "categorical":
             return np.arange(self.size, dtype=np.float64)
-        return np.linspace(self.low, self.high, self.size)
+        return np.linspace(self.low, self.high, self.size, endpoint=self.endpoint)
 
     def sample(self, count: int, rng: np.random.Generator) -> np.ndarray:
         """Values (count,) from this factor's training distribution."""
@@ -76,7 +79,10 @@ class Factor:
     def index_of(self, values: np.ndarray) -> np.ndarray:
         """Grid indices (N,) of values (N,): the nearest grid point."""
         grid = self.grid()
-        return np.abs(np.asarray(values, np.float64)[:, None] - grid[None, :]).argmin(axis=1)
+        distance = np.abs(np.asarray(values, np.float64)[:, None] - grid[None, :])  # (N, size)
+        if self.kind == "circular" and not self.endpoint:  # the other way round may be shorter
+            distance = np.minimum(distance, (self.high - self.low) - distance)
+        return distance.argmin(axis=1)
 
 
 class RenderedSet(ABC):

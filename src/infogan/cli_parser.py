@@ -13,7 +13,8 @@ from infogan.errors import InfoganError
 TRAIN_FIELDS = (
     "batch_size", "seed", "device", "mode", "lr_d", "lr_g", "lr_q", "weight_init", "data_dir", "steps", "log_every",
     "eval_every", "image_every", "checkpoint_every", "keep_checkpoints", "on_divergence", "fast_start_steps",
-    "fast_start_lr_g", "fast_start_lr_q", "reuse_fakes", "dataset", "image_size", "skip_bad_images",
+    "fast_start_lr_g", "fast_start_lr_q", "reuse_fakes", "dataset", "image_size", "skip_bad_images", "cr_weight",
+    "cr_schedule", "lr_cr",
 )  # fmt: skip
 
 
@@ -53,6 +54,13 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     )
     train.add_argument("--fast-start-lr-g", type=float, help="G's learning rate during the fast start")
     train.add_argument("--fast-start-lr-q", type=float, help="Q head's learning rate during the fast start")
+    train.add_argument(
+        "--cr-weight", type=float, help="InfoGAN-CR's contrastive regulariser with this weight alpha (0: off)"
+    )
+    train.add_argument(
+        "--cr-schedule", help="alpha over the run: constant, or progressive:STEP[,STEP...] (0 before, rising at each)"
+    )
+    train.add_argument("--lr-cr", type=float, help="Adam learning rate of the contrastive network (default 2e-3)")
     train.add_argument(
         "--init",
         dest="weight_init",

@@ -161,8 +161,21 @@ def _add_analysis(commands: argparse._SubParsersAction) -> None:
     report.add_argument("--no-attributes", action="store_true", help="skip slant/width of continuous codes")
     report.add_argument("--no-fid", action="store_true", help="skip digit FID and classifier accuracy")
     report.add_argument("--data-dir", help="folder with the labelled test files")
-    select = commands.add_parser("select", help="rank runs without labels by the invariance of a categorical code")
+    select = commands.add_parser(
+        "select", help="rank runs without labels: invariance of a categorical code, or ModelCentrality"
+    )
     select.add_argument("run_dirs", type=Path, nargs="+", metavar="RUN_DIR")
+    select.add_argument(
+        "--by",
+        choices=("invariance", "centrality"),
+        default="invariance",
+        help="invariance of a categorical code (default), or ModelCentrality (Lin et al., 2020)",
+    )
+    select.add_argument("--votes", type=int, default=500, help="centrality: FactorVAE votes per pair of runs")
+    select.add_argument("--vote-batch", type=int, default=100, help="centrality: images per vote")
+    select.add_argument("--variance-samples", type=int, default=10000, help="centrality: images for the variances")
+    select.add_argument("--grid", type=int, default=10, help="centrality: grid cells per continuous code")
+    select.add_argument("--seed", type=int, default=0, help="centrality: seed of the generated images")
     select.add_argument("--code", help="categorical code to rank by (default: each run's first)")
     select.add_argument("--checkpoints", type=int, default=3, help="average over the newest K checkpoints")
     select.add_argument("--json", action="store_true", help="print one JSON object")

@@ -2,8 +2,8 @@
 
 Lin, Thekumparampil, Fanti, Oh, "InfoGAN-CR and ModelCentrality: Self-supervised Model
 Training and Selection for Disentangling GANs", ICML 2020, arXiv 1906.06034. A pair of
-generated images shares the value of one code I, chosen uniformly (``LatentSpec.sample_pairs``);
-the CR network H sees the pair and predicts I. H and G both minimise the cross-entropy
+generated images shares the value of one code I, chosen uniformly, and the noise
+(``LatentSpec.sample_pairs``); the CR network H sees the pair and predicts I. H and G both minimise the cross-entropy
 (``losses.contrastive_loss``), G with weight alpha: G is pushed to make each code change
 the image in its own, recognisable way, which is what a latent traversal shows. Sharp
 recognition needs disentangled codes, so the term rewards disentanglement.

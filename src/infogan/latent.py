@@ -271,17 +271,18 @@ class LatentSpec:
 
         The contrastive regulariser's pairs (Lin et al., 2020, "InfoGAN-CR and ModelCentrality",
         arXiv 1906.06034): pair b shares the value of code ``codes[shared[b]]`` (chosen uniformly);
-        its other codes and its noise are drawn independently for the two. Continuous codes share
-        the exact value, and the non-shared values are independent draws: no minimum "gap"
-        between them, as the authors' dSprites configuration (github fjxmlzn/InfoGAN-CR,
-        InfoGAN-CR_dSprites/config.py: ``gap_start`` 0). (Their code also gives both images of
-        a pair the same unregularised noise; here the noise is drawn afresh, so only the shared
-        code ties the two images.)
+        its other codes are drawn independently for the two images, and its noise z is the same
+        for both, as in the authors' code (github fjxmlzn/InfoGAN-CR, ``JointLatent.sample_cr``:
+        the unregularised latents are drawn with ``sample_same``), so that the two images differ
+        only through the codes that are not shared. Continuous codes share the exact value; the
+        non-shared values are independent draws, with no minimum "gap" between them, as in the
+        authors' dSprites configuration (InfoGAN-CR_dSprites/config.py: ``gap_start`` 0).
         """
         if len(self.codes) < 2:
             raise SpecError(f"pairs that share one code need at least 2 codes, the spec has {len(self.codes)}")
         device = torch.device(device)
         first, second = self.sample(batch_size, rng, device), self.sample(batch_size, rng, device)
+        second.noise = first.noise.clone()
         shared = torch.randint(len(self.codes), (batch_size,), generator=rng, device=device)
         for index, code in enumerate(self.codes):
             rows = shared == index

@@ -1,5 +1,7 @@
 """InfoGAN-CR's contrastive regulariser: pairs, the CR network, its loss, schedule, training and bad input."""
 
+import json
+
 import pytest
 import torch
 
@@ -128,6 +130,13 @@ def test_cr_off_adds_no_module_and_no_random_draw(tiny_run):
     for _ in range(2 * saved["step"]):
         config.latent.sample(config.batch_size, replay)
     assert torch.equal(replay.get_state(), saved["rng"]["latent"])
+
+
+def test_cr_settings_round_trip_through_json_and_are_fixed_on_resume():
+    config = tiny_config(cr_weight=2.0, cr_schedule="progressive:10,20", lr_cr=1e-3)
+    assert TrainConfig.from_dict(json.loads(config.to_json())) == config
+    with pytest.raises(InfoganError, match="--cr-schedule cannot change when resuming"):
+        config.with_changes(cr_schedule="constant").check_resume(config)
 
 
 @pytest.mark.parametrize(

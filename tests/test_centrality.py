@@ -104,3 +104,12 @@ def test_real_runs_through_the_api_and_the_cli(tiny_run, capsys):
     assert status == 2 and lines == [
         "infogan: error: ModelCentrality compares runs with each other: give at least two, got 1"
     ]
+
+
+def test_grid_values_are_the_midpoints_of_equally_likely_cells():
+    uniform, categorical, gaussian = parse_codes("unif:1,cat:3,gauss:1")
+    assert uniform.grid_values(10).tolist() == pytest.approx([-0.9 + 0.2 * k for k in range(10)])
+    assert categorical.grid_values(3).tolist() == [0, 1, 2]
+    assert gaussian.grid_values(2).tolist() == pytest.approx([-0.6745, 0.6745], abs=1e-4)  # quartiles of N(0, 1)
+    with pytest.raises(InfoganError, match="its grid has 3 cells, not 5"):
+        categorical.grid_values(5)

@@ -35,6 +35,7 @@ PRESET_ARCHITECTURES = {
     "faces3d": "faces3d",
     "chairs3d": "chairs3d",
     "dsprites": "dsprites",
+    "dsprites-cr": "dsprites",
 }
 BATCH = 4
 

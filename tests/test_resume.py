@@ -84,6 +84,29 @@ def test_interrupted_between_checkpoints_then_resumed_is_bit_identical(reference
 
 
 @pytest.mark.slow
+def test_interrupted_run_with_the_contrastive_regulariser_resumes_bit_identical(tmp_path, monkeypatch):
+    """InfoGAN-CR on, alpha rising at step 4 (the CR network restarts there): interrupted in step 5,
+    resumed from step 3, it ends as the uninterrupted run, CR network and its Adam included."""
+    config = REFERENCE.with_changes(cr_weight=1.0, cr_schedule="progressive:4")
+    trainer.train(config, tmp_path / "reference", progress=False)
+    real_step, calls = trainer.train_step, []
+
+    def interrupted_step(*args):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real_step(*args)
+
+    monkeypatch.setattr(trainer, "train_step", interrupted_step)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train(config, tmp_path / "run", progress=False)
+    monkeypatch.setattr(trainer, "train_step", real_step)
+    trainer.train(config, tmp_path / "run", resume=True, progress=False)
+    assert "contrastive" in load_checkpoint(tmp_path / "run" / CHECKPOINT_DIR / checkpoint_name(5))
+    assert_same_run(tmp_path / "run", tmp_path / "reference", 5)
+
+
+@pytest.mark.slow
 def test_extended_run_with_a_torn_newest_checkpoint_is_bit_identical(reference_run, tmp_path):
     """4 steps, the step-4 checkpoint torn, then resumed to 5 steps: skips it with a warning, resumes at 3."""
     run_dir = tmp_path / "run"
@@ -103,7 +126,15 @@ def refused_run(tiny_run, tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize(
     "change",
-    [{"seed": 5}, {"lr_d": 1e-4}, {"lr_g": 5e-4}, {"lr_q": 1e-3}, {"batch_size": 8}, {"weight_init": "pytorch"}],
+    [
+        {"seed": 5},
+        {"lr_d": 1e-4},
+        {"lr_g": 5e-4},
+        {"lr_q": 1e-3},
+        {"batch_size": 8},
+        {"weight_init": "pytorch"},
+        {"cr_weight": 1.0},
+    ],
 )
 def test_api_resume_refuses_a_changed_seed_lr_or_batch_and_keeps_the_run(refused_run, change):
     """The Python API refuses what the CLI refuses, before touching the run's files."""

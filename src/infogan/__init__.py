@@ -12,6 +12,7 @@ The Python API in one screen (each CLI command has its function here)::
     evaluate_run(run)                                             # infogan evaluate
     write_report("runs/mnist-seed1")                              # infogan report
     rank_runs(["runs/mnist-seed1", "runs/mnist-seed2"])           # infogan select
+    model_centrality(["runs/a", "runs/b", "runs/c"])              # infogan select --by centrality
     export_generator(run, "G.safetensors")                        # infogan export
     save_figure1("runs/a", "runs/plain", "figure1.png")           # infogan figure1
     run_benchmark(get_preset("mnist"))                            # infogan bench
@@ -20,6 +21,7 @@ The Python API in one screen (each CLI command has its function here)::
 from infogan.bench import run_benchmark
 from infogan.config import TrainConfig
 from infogan.errors import InfoganError
+from infogan.evaluate.centrality import CentralitySizes, model_centrality
 from infogan.evaluate.run_metrics import evaluate_run
 from infogan.evaluate.selection import rank_runs
 from infogan.export import ExportedGenerator, export_generator, load_exported, load_generator
@@ -34,6 +36,7 @@ from infogan.trainer import steps_for_epochs, train
 
 __version__ = "0.1.0"
 __all__ = [
+    "CentralitySizes",
     "Code",
     "ExportedGenerator",
     "InfoganError",
@@ -52,6 +55,7 @@ __all__ = [
     "load_exported",
     "load_generator",
     "load_run",
+    "model_centrality",
     "parse_code_values",
     "parse_codes",
     "parse_noise",

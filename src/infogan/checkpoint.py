@@ -3,7 +3,9 @@
 A checkpoint holds ``{"version", "step", "elapsed_s", "config", "generator", "discriminator",
 "optimizer_g", "optimizer_d", "interval_means", "best_accuracy", "rng"}``: tensors, numbers,
 strings, lists and dicts only, so ``torch.load(weights_only=True)`` reads it and a planted
-pickle is refused. ``rng`` holds every random state a run draws from (the latent stream, the
+pickle is refused. A run with InfoGAN-CR's regulariser (``cr_weight`` > 0) adds
+``"contrastive": {"head", "optimizer"}``, the CR network and its Adam; other runs' checkpoints
+have no such key. ``rng`` holds every random state a run draws from (the latent stream, the
 data order, and torch's, NumPy's and Python's global generators), so a resumed run continues
 bit for bit.
 
@@ -145,7 +147,7 @@ def prune_checkpoints(folder: Path, keep: int, protected: set[Path] = frozenset(
 
 def state_to_checkpoint(state: TrainingState, config: TrainConfig) -> dict:
     """The checkpoint dict of a training state: tensors and plain data only."""
-    return {
+    checkpoint = {
         "version": FORMAT_VERSION,
         "step": state.step,
         "elapsed_s": state.elapsed_s,
@@ -158,6 +160,12 @@ def state_to_checkpoint(state: TrainingState, config: TrainConfig) -> dict:
         "best_accuracy": state.best_accuracy,
         "rng": {"latent": state.latent_rng.get_state(), "sampler": state.sampler.state_dict(), **capture_global_rng()},
     }
+    if state.contrastive is not None:
+        checkpoint["contrastive"] = {
+            "head": state.contrastive.head.state_dict(),
+            "optimizer": state.contrastive.optimizer.state_dict(),
+        }
+    return checkpoint
 
 
 def restore_from_checkpoint(state: TrainingState, checkpoint: dict, config: TrainConfig) -> None:
@@ -176,6 +184,9 @@ def restore_from_checkpoint(state: TrainingState, checkpoint: dict, config: Trai
         state.discriminator.load_state_dict(checkpoint["discriminator"])
         load_optimizer_state(state.optimizer_g, checkpoint["optimizer_g"])
         load_optimizer_state(state.optimizer_d, checkpoint["optimizer_d"])
+        if state.contrastive is not None:
+            state.contrastive.head.load_state_dict(checkpoint["contrastive"]["head"])
+            load_optimizer_state(state.contrastive.optimizer, checkpoint["contrastive"]["optimizer"])
         rng = checkpoint["rng"]
         restore_global_rng(rng)
         state.latent_rng.set_state(rng["latent"])

@@ -190,6 +190,9 @@ def _run_report(args: argparse.Namespace) -> None:
 def _run_select(args: argparse.Namespace) -> None:
     from infogan.evaluate.selection import rank_runs
 
+    if args.by == "centrality":
+        _run_centrality(args)
+        return
     ranking = rank_runs(args.run_dirs, args.code, args.data_dir, args.device, args.checkpoints)
     if args.json:
         print(json.dumps({"ranking": ranking, "pick": ranking[0]["run"]}, indent=2))
@@ -198,6 +201,20 @@ def _run_select(args: argparse.Namespace) -> None:
     for row in ranking:
         steps = ", ".join(f"{value:.3f} @{step}" for step, value in row["invariance_by_step"].items())
         print(f"{row['invariance']:10.4f} {row['step']:5d}  {row['run']} ({row['code']}: {steps})")
+    print(f"pick: {ranking[0]['run']}")
+
+
+def _run_centrality(args: argparse.Namespace) -> None:
+    from infogan.evaluate.centrality import CentralitySizes, model_centrality
+
+    sizes = CentralitySizes(args.vote_batch, args.votes, args.variance_samples, args.grid)
+    ranking = model_centrality(args.run_dirs, args.device, args.seed, sizes)
+    if args.json:
+        print(json.dumps({"ranking": ranking, "pick": ranking[0]["run"]}, indent=2))
+        return
+    print("centrality  step  run (most central first; ModelCentrality, label-free)")
+    for row in ranking:
+        print(f"{row['centrality']:10.4f} {row['step']:5d}  {row['run']}")
     print(f"pick: {ranking[0]['run']}")
 
 

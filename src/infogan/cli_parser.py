@@ -13,7 +13,8 @@ from infogan.errors import InfoganError
 TRAIN_FIELDS = (
     "batch_size", "seed", "device", "mode", "lr_d", "lr_g", "lr_q", "weight_init", "data_dir", "steps", "log_every",
     "eval_every", "image_every", "checkpoint_every", "keep_checkpoints", "on_divergence", "fast_start_steps",
-    "fast_start_lr_g", "fast_start_lr_q", "reuse_fakes", "dataset", "image_size", "skip_bad_images",
+    "fast_start_lr_g", "fast_start_lr_q", "reuse_fakes", "dataset", "image_size", "skip_bad_images", "cr_weight",
+    "cr_schedule", "lr_cr",
 )  # fmt: skip
 
 
@@ -53,6 +54,13 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     )
     train.add_argument("--fast-start-lr-g", type=float, help="G's learning rate during the fast start")
     train.add_argument("--fast-start-lr-q", type=float, help="Q head's learning rate during the fast start")
+    train.add_argument(
+        "--cr-weight", type=float, help="InfoGAN-CR's contrastive regulariser with this weight alpha (0: off)"
+    )
+    train.add_argument(
+        "--cr-schedule", help="alpha over the run: constant, or progressive:STEP[,STEP...] (0 before, rising at each)"
+    )
+    train.add_argument("--lr-cr", type=float, help="Adam learning rate of the contrastive network (default 2e-3)")
     train.add_argument(
         "--init",
         dest="weight_init",
@@ -165,8 +173,21 @@ def _add_analysis(commands: argparse._SubParsersAction) -> None:
     report.add_argument("--no-fid", action="store_true", help="skip digit FID and classifier accuracy")
     report.add_argument("--data-dir", help="folder with the labelled test files")
     _add_disentanglement(report)
-    select = commands.add_parser("select", help="rank runs without labels by the invariance of a categorical code")
+    select = commands.add_parser(
+        "select", help="rank runs without labels: invariance of a categorical code, or ModelCentrality"
+    )
     select.add_argument("run_dirs", type=Path, nargs="+", metavar="RUN_DIR")
+    select.add_argument(
+        "--by",
+        choices=("invariance", "centrality"),
+        default="invariance",
+        help="invariance of a categorical code (default), or ModelCentrality (Lin et al., 2020)",
+    )
+    select.add_argument("--votes", type=int, default=500, help="centrality: FactorVAE votes per pair of runs")
+    select.add_argument("--vote-batch", type=int, default=100, help="centrality: images per vote")
+    select.add_argument("--variance-samples", type=int, default=10000, help="centrality: images for the variances")
+    select.add_argument("--grid", type=int, default=10, help="centrality: grid cells per continuous code")
+    select.add_argument("--seed", type=int, default=0, help="centrality: seed of the generated images")
     select.add_argument("--code", help="categorical code to rank by (default: each run's first)")
     select.add_argument("--checkpoints", type=int, default=3, help="average over the newest K checkpoints")
     select.add_argument("--json", action="store_true", help="print one JSON object")

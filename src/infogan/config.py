@@ -7,6 +7,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Literal, get_args
 
+from infogan.contrastive_schedule import parse_schedule
 from infogan.errors import CheckpointError, InfoganError
 from infogan.latent import LatentSpec, Noise
 from infogan.latent_parsing import parse_codes
@@ -34,6 +35,9 @@ FIXED_ON_RESUME = (
     "fast_start_lr_g",
     "fast_start_lr_q",
     "reuse_fakes",
+    "cr_weight",
+    "cr_schedule",
+    "lr_cr",
 )
 FLAG_NAMES = {
     "weight_init": "--init",
@@ -80,6 +84,11 @@ class TrainConfig:
     appendix architecture that fits the data's images (resized first to ``image_size`` when
     set); ``image_channels`` overrides the architecture's channels (1 or 3).
     ``skip_bad_images`` leaves out image files that cannot be decoded instead of stopping.
+    ``cr_weight`` > 0 adds InfoGAN-CR's contrastive regulariser (Lin et al., ICML 2020,
+    arXiv 1906.06034; ``infogan.contrastive``) with weight alpha, following ``cr_schedule``
+    (``infogan.contrastive_schedule``: ``constant`` or ``progressive:STEP[,STEP...]``); its
+    network trains with Adam at ``lr_cr`` (2e-3 in the authors' code). 0, the default, is
+    InfoGAN without it: no CR network, no extra random draws.
     """
 
     preset: str = "mnist"
@@ -112,6 +121,9 @@ class TrainConfig:
     image_channels: int | None = None
     image_size: int | None = None
     skip_bad_images: bool = False
+    cr_weight: float = 0.0
+    cr_schedule: str = "constant"
+    lr_cr: float = 2e-3
 
     def __post_init__(self) -> None:
         self._check_types()
@@ -128,7 +140,7 @@ class TrainConfig:
         if self.eval_every < 0 or self.fast_start_steps < 0:
             name = "eval-every" if self.eval_every < 0 else "fast-start"
             raise InfoganError(f"{name} must be >= 0 (0 turns it off)")
-        for name in ("lr_d", "lr_g", "lr_q", "fast_start_lr_g", "fast_start_lr_q"):
+        for name in ("lr_d", "lr_g", "lr_q", "fast_start_lr_g", "fast_start_lr_q", "lr_cr"):
             value = getattr(self, name)
             if value is not None and (not math.isfinite(value) or value <= 0):
                 raise InfoganError(f"{_flag(name)} must be a positive number, got {value!r}")
@@ -149,6 +161,19 @@ class TrainConfig:
             raise InfoganError(f"resize must be 28, 32 or 64 (the architectures' sides), got {self.image_size}")
         if not 0 <= self.seed <= MAX_SEED:
             raise InfoganError(f"seed must be an integer from 0 to 2**63 - 1, got {self.seed}")
+        self._check_contrastive()
+
+    def _check_contrastive(self) -> None:
+        """The CR weight, its schedule and the codes it needs."""
+        if not math.isfinite(self.cr_weight) or self.cr_weight < 0:
+            raise InfoganError(f"cr-weight must be a number >= 0 (0 turns the regulariser off), got {self.cr_weight!r}")
+        parse_schedule(self.cr_weight, self.cr_schedule)
+        if self.cr_weight == 0 and self.cr_schedule != "constant":
+            raise InfoganError(f"cr-schedule {self.cr_schedule} needs --cr-weight > 0 to have any effect")
+        if self.cr_weight > 0 and len(self.latent.codes) < 2:
+            raise InfoganError(
+                f"cr-weight needs at least 2 codes (it predicts which code a pair shares), got {len(self.latent.codes)}"
+            )
 
     def _check_types(self) -> None:
         """Every field of the type its annotation names (JSON and Python callers alike)."""
@@ -246,7 +271,18 @@ _FIELD_TYPES: dict[str, type] = {
     },
     **{
         name: float
-        for name in ("lr_d", "lr_g", "lr_q", "beta1", "beta2", "leaky_slope", "fast_start_lr_g", "fast_start_lr_q")
+        for name in (
+            "lr_d",
+            "lr_g",
+            "lr_q",
+            "beta1",
+            "beta2",
+            "leaky_slope",
+            "fast_start_lr_g",
+            "fast_start_lr_q",
+            "cr_weight",
+            "lr_cr",
+        )
     },
     "latent": LatentSpec,
     "reuse_fakes": bool,

@@ -127,6 +127,28 @@ class Code:
             return self.low + (self.high - self.low) * draws
         return self.mean + self.std * draws
 
+    def grid_values(self, size: int) -> torch.Tensor:
+        """The values a code takes on a grid of ``size`` cells, float32 (size,) or int64 category indices.
+
+        A categorical code's grid is its categories (``size`` must be ``categories``); a continuous
+        code's is the midpoints of ``size`` equally likely cells of its prior: the quantiles
+        (k + 1/2) / size, k = 0 .. size - 1 (for Uniform(low, high), evenly spaced cell centres).
+        """
+        if self.is_categorical:
+            if size != self.categories:
+                raise SpecError(
+                    f"{self.name} is Cat({self.categories}): its grid has {self.categories} cells, not {size}"
+                )
+            return torch.arange(self.categories)
+        if isinstance(size, bool) or not isinstance(size, int) or size < 2:
+            raise SpecError(f"a grid of a continuous code needs at least 2 cells, got {size!r}")
+        quantiles = (torch.arange(size, dtype=torch.float64) + 0.5) / size
+        if self.kind == "uniform":
+            values = self.low + (self.high - self.low) * quantiles
+        else:
+            values = self.mean + self.std * math.sqrt(2) * torch.erfinv(2 * quantiles - 1)
+        return values.to(torch.float32)
+
     def log_q(self, q_part: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
         """log Q(c|x) in nats, shape (B,), from this code's slice of Q's output (B, q_size)."""
         if self.is_categorical:
@@ -241,6 +263,31 @@ class LatentSpec:
             noise = noise * 2 - 1
         codes = {code.name: code.sample(batch_size, rng, device) for code in self.codes}
         return LatentBatch(noise, codes)
+
+    def sample_pairs(
+        self, batch_size: int, rng: torch.Generator | None = None, device: torch.device | str = "cpu"
+    ) -> tuple[LatentBatch, LatentBatch, torch.Tensor]:
+        """B pairs of prior draws that share one code each: (first, second, shared (B,) int64 code indices).
+
+        The contrastive regulariser's pairs (Lin et al., 2020, "InfoGAN-CR and ModelCentrality",
+        arXiv 1906.06034): pair b shares the value of code ``codes[shared[b]]`` (chosen uniformly);
+        its other codes are drawn independently for the two images, and its noise z is the same
+        for both, as in the authors' code (github fjxmlzn/InfoGAN-CR, ``JointLatent.sample_cr``:
+        the unregularised latents are drawn with ``sample_same``), so that the two images differ
+        only through the codes that are not shared. Continuous codes share the exact value; the
+        non-shared values are independent draws, with no minimum "gap" between them, as in the
+        authors' dSprites configuration (InfoGAN-CR_dSprites/config.py: ``gap_start`` 0).
+        """
+        if len(self.codes) < 2:
+            raise SpecError(f"pairs that share one code need at least 2 codes, the spec has {len(self.codes)}")
+        device = torch.device(device)
+        first, second = self.sample(batch_size, rng, device), self.sample(batch_size, rng, device)
+        second.noise = first.noise.clone()
+        shared = torch.randint(len(self.codes), (batch_size,), generator=rng, device=device)
+        for index, code in enumerate(self.codes):
+            rows = shared == index
+            second.codes[code.name] = torch.where(rows, first.codes[code.name], second.codes[code.name])
+        return first, second, shared
 
     def generator_input(self, batch: LatentBatch) -> torch.Tensor:
         """The generator's input (B, generator_input_size): z, one-hots and code values,

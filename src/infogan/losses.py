@@ -74,3 +74,17 @@ def generator_loss(
         return adversarial, parts
     info, _ = information_loss(spec, q_output, batch)
     return adversarial + info_weight * info, parts
+
+
+def contrastive_loss(pair_logits: torch.Tensor, shared_code: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
+    """InfoGAN-CR's contrastive term: cross-entropy (nats) of which code a pair of images shares.
+
+    pair_logits: (B, num_codes) raw scores of the CR network for B pairs; shared_code: (B,)
+    int64 index of the code each pair shares. Both the CR network and G minimise it (Lin et
+    al., 2020, arXiv 1906.06034; the authors' code: ``softmax_cross_entropy`` in both the CR
+    and the generator loss). ``parts``: ``loss/cr`` (the cross-entropy, ln(num_codes) at
+    chance) and ``cr/accuracy`` (fraction of pairs whose shared code is the top score).
+    """
+    cross_entropy = F.cross_entropy(pair_logits, shared_code)  # log_softmax inside: raw logits only
+    accuracy = (pair_logits.argmax(dim=1) == shared_code).float().mean()
+    return cross_entropy, {"loss/cr": cross_entropy.item(), "cr/accuracy": accuracy.item()}

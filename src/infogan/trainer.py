@@ -34,6 +34,7 @@ from infogan.checkpoint import (
     state_to_checkpoint,
 )
 from infogan.config import TrainConfig
+from infogan.contrastive import ContrastiveState, build_contrastive, contrastive_step
 from infogan.data import EpochSampler, ImageSet, load_dataset, to_float_images
 from infogan.data.arrays import images_from_array, labels_from_array
 from infogan.devices import resolve_device
@@ -58,6 +59,7 @@ class TrainingState:
     ``interval_means`` holds the sums since the last log line, so that a run resumed from a
     checkpoint between two log lines writes the same next line; ``best_accuracy`` is the
     best ``eval/<first categorical code>/accuracy`` so far (``None`` before any evaluation).
+    ``contrastive`` holds InfoGAN-CR's network and optimiser when ``cr_weight`` > 0 (else ``None``).
     """
 
     generator: Generator
@@ -70,6 +72,7 @@ class TrainingState:
     elapsed_s: float = 0.0
     interval_means: IntervalMeans = field(default_factory=IntervalMeans)
     best_accuracy: float | None = None
+    contrastive: ContrastiveState | None = None
 
 
 def build_training_state(config: TrainConfig, device: torch.device, dataset_size: int) -> TrainingState:
@@ -87,7 +90,9 @@ def build_training_state(config: TrainConfig, device: torch.device, dataset_size
     optimizer_d = make_adam(discriminator_param_groups(discriminator, config), config.lr_d, betas)
     latent_rng = torch.Generator(device=device).manual_seed(config.seed + 1)
     sampler = EpochSampler(dataset_size, config.batch_size, config.seed + 2)
-    return TrainingState(generator, discriminator, optimizer_g, optimizer_d, latent_rng, sampler)
+    state = TrainingState(generator, discriminator, optimizer_g, optimizer_d, latent_rng, sampler)
+    state.contrastive = build_contrastive(config, device)  # last: G and D are initialised as without it
+    return state
 
 
 def train_step(
@@ -119,11 +124,15 @@ def train_step(
     d_total.backward()
     state.optimizer_d.step()
 
-    # 3. G step, then the step is done.
+    # 3. G step.
     if reuse_fakes:
         metrics.update(generator_update(state, spec, latents, fake_images, info_weight))
     else:
         metrics.update(generator_step(state, spec, batch_size, device, info_weight))
+
+    # 4. CR step (InfoGAN-CR, only with cr_weight > 0): the CR network and G on a fresh batch of pairs.
+    if state.contrastive is not None:
+        metrics.update(contrastive_step(state, spec, batch_size))
     state.step += 1
     return metrics
 

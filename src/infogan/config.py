@@ -15,6 +15,7 @@ Mode = Literal["infogan", "plain"]
 DeviceName = Literal["auto", "cpu", "cuda"]
 DivergencePolicy = Literal["stop", "rollback"]
 WeightInit = Literal["normal", "pytorch"]
+PrecisionName = Literal["fp32", "bf16", "fp16"]
 MAX_SEED = 2**63 - 1
 MAX_BATCH_SIZE = 65536
 MAX_STEPS = 10**9
@@ -80,6 +81,11 @@ class TrainConfig:
     appendix architecture that fits the data's images (resized first to ``image_size`` when
     set); ``image_channels`` overrides the architecture's channels (1 or 3).
     ``skip_bad_images`` leaves out image files that cannot be decoded instead of stopping.
+    ``precision`` runs the networks' passes in float32, or under bfloat16 / float16 autocast
+    with the losses kept in float32 (``infogan.precision``); ``sync_bn`` normalises with the
+    statistics of the global batch in a distributed run (``infogan.distributed``);
+    ``compile`` runs the networks through ``torch.compile``; ``channels_last`` stores their
+    convolution weights channels-last. None of these four changes what a checkpoint means.
     """
 
     preset: str = "mnist"
@@ -112,6 +118,10 @@ class TrainConfig:
     image_channels: int | None = None
     image_size: int | None = None
     skip_bad_images: bool = False
+    precision: PrecisionName = "fp32"
+    sync_bn: bool = False
+    compile: bool = False
+    channels_last: bool = False
 
     def __post_init__(self) -> None:
         self._check_types()
@@ -137,7 +147,13 @@ class TrainConfig:
         for name in ("beta1", "beta2", "leaky_slope"):
             if not 0 <= getattr(self, name) < 1:
                 raise InfoganError(f"{_flag(name)} must be in [0, 1), got {getattr(self, name)!r}")
-        choices = {"weight_init": WeightInit, "mode": Mode, "device": DeviceName, "on_divergence": DivergencePolicy}
+        choices = {
+            "weight_init": WeightInit,
+            "mode": Mode,
+            "device": DeviceName,
+            "on_divergence": DivergencePolicy,
+            "precision": PrecisionName,
+        }
         for name, kind in choices.items():
             if getattr(self, name) not in get_args(kind):
                 raise InfoganError(
@@ -251,4 +267,7 @@ _FIELD_TYPES: dict[str, type] = {
     "latent": LatentSpec,
     "reuse_fakes": bool,
     "skip_bad_images": bool,
+    "sync_bn": bool,
+    "compile": bool,
+    "channels_last": bool,
 }

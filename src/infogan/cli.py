@@ -40,6 +40,7 @@ def _train_config(args: argparse.Namespace, run_dir: Path | None, resume: bool):
 
 
 def _run_train(args: argparse.Namespace) -> None:
+    from infogan.distributed import world_from_environment
     from infogan.trainer import train
 
     run_dir = args.out
@@ -60,7 +61,8 @@ def _run_train(args: argparse.Namespace) -> None:
         print(f"infogan: latent {resolved.latent.describe()}", file=sys.stderr)
 
     train(config, run_dir, resume=resume, overwrite=args.overwrite, progress=not args.no_progress, on_start=announce)
-    print(f"infogan: done; evaluate with: infogan evaluate {run_dir}", file=sys.stderr)
+    if world_from_environment().is_writer:  # under torchrun, process 0 speaks for the run
+        print(f"infogan: done; evaluate with: infogan evaluate {run_dir}", file=sys.stderr)
 
 
 def _run_evaluate(args: argparse.Namespace) -> None:

@@ -15,6 +15,7 @@ the statistics of the global batch (``torch.nn.SyncBatchNorm`` on CUDA;
 from __future__ import annotations
 
 import os
+import re
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +24,6 @@ from datetime import timedelta
 
 import torch
 import torch.distributed as dist
-import torch.distributed.nn.functional as dist_functional
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
@@ -100,6 +100,12 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise PeerLostError("stopped by torchrun (another process of the run failed); the last checkpoint is kept")
 
 
+def _reason(error: BaseException) -> str:
+    """The backend's error in a few words: its first sentence without the source-file prefix."""
+    text = re.sub(r"^(\[[^\]]*\]\s*)+", "", str(error).strip().splitlines()[0] if str(error).strip() else "")
+    return (text.split(". ")[0] or type(error).__name__)[:120]
+
+
 @contextmanager
 def process_group(device: torch.device) -> Iterator[World]:
     """Join the run's process group for the ``with`` block (nccl on CUDA, gloo on the CPU).
@@ -120,9 +126,8 @@ def process_group(device: torch.device) -> Iterator[World]:
         yield world
     except (dist.DistError, RuntimeError) as error:
         if isinstance(error, dist.DistError) or "gloo" in str(error) or "NCCL" in str(error):
-            first_line = str(error).strip().splitlines()[0][:160] if str(error).strip() else type(error).__name__
             raise PeerLostError(
-                f"process {world.rank} of {world.size} lost contact with the others ({first_line}); "
+                f"process {world.rank} of {world.size} lost contact with the others ({_reason(error)}); "
                 "the last checkpoint is kept: continue with --resume"
             ) from None
         raise
@@ -171,6 +176,23 @@ def mean_over_processes(values: torch.Tensor) -> torch.Tensor:
     return total / world.size
 
 
+class _SumOverProcesses(torch.autograd.Function):
+    """The sum of a tensor over the processes; its gradient is the sum of theirs (every
+    process's loss depends on every process's share of the sum)."""
+
+    @staticmethod
+    def forward(ctx: object, values: torch.Tensor) -> torch.Tensor:
+        total = values.clone()
+        dist.all_reduce(total)
+        return total
+
+    @staticmethod
+    def backward(ctx: object, gradient: torch.Tensor) -> torch.Tensor:
+        total = gradient.clone()
+        dist.all_reduce(total)
+        return total
+
+
 class CrossReplicaBatchNorm(nn.modules.batchnorm._BatchNorm):
     """Batch norm over the global batch on any device: the per-channel mean and variance are
     all-reduced (differentiably, so gradients flow through them as in one process).
@@ -188,10 +210,10 @@ class CrossReplicaBatchNorm(nn.modules.batchnorm._BatchNorm):
             return super().forward(input)
         dims = [0] + list(range(2, input.dim()))
         count = input.numel() // input.shape[1] * current_world().size
-        mean = dist_functional.all_reduce(input.sum(dims)) / count  # (C,)
+        mean = _SumOverProcesses.apply(input.sum(dims)) / count  # (C,)
         shape = [1, -1] + [1] * (input.dim() - 2)
         centred = input - mean.view(shape)
-        variance = dist_functional.all_reduce((centred * centred).sum(dims)) / count  # (C,), biased
+        variance = _SumOverProcesses.apply((centred * centred).sum(dims)) / count  # (C,), biased
         if self.track_running_stats:
             with torch.no_grad():
                 self.num_batches_tracked.add_(1)
@@ -236,4 +258,4 @@ class DataParallelNetwork(DistributedDataParallel):
 def data_parallel(module: nn.Module, device: torch.device) -> nn.Module:
     """``module`` under DDP (gradients averaged over the processes); each keeps its own BN buffers."""
     device_ids = [device.index] if device.type == "cuda" else None
-    return DataParallelNetwork(module, device_ids=device_ids, broadcast_buffers=False)
+    return DataParallelNetwork(module, device_ids=device_ids, forward_sync_buffers=False)

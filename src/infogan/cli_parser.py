@@ -200,11 +200,6 @@ def _add_analysis(commands: argparse._SubParsersAction) -> None:
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--reuse-fakes", action="store_true", help="time steps as `train --reuse-fakes` takes them")
     _add_speed_options(bench, default=False)
-    bench.add_argument(
-        "--reference",
-        action="store_true",
-        help="also time benchmarks/reference_loop.py on the same device in the same command (MNIST)",
-    )
 
 
 def _add_explore(commands: argparse._SubParsersAction) -> None:

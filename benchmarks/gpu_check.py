@@ -1,0 +1,103 @@
+"""Every GPU figure of docs/performance.md in one short run (< 8 minutes on one H200).
+
+    python benchmarks/gpu_check.py --out gpu_check.json
+
+Each arm is its own process (a failed compile or an out-of-memory ends that arm only) and
+times ``infogan bench`` steps on ``cuda`` at batch 128: the MNIST networks and the 64x64
+chairs3d networks (on 4096 random 64x64 images: speed does not depend on the pixels), in
+fp32 and bf16, with ``torch.compile`` off and on. The MNIST arms also time
+``benchmarks/reference_loop.py`` on the same GPU in the same process, before and after,
+so the speed-up over it is measured in one run. Results go to ``--out`` as JSON after
+every arm; an arm that fails or passes its time limit is recorded with its error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ARMS = [
+    f"{network}:{precision}:{compiled}"
+    for network in ("mnist", "chairs3d")
+    for precision in ("fp32", "bf16")
+    for compiled in ("eager", "compile")
+] + ["chairs3d:bf16:compile:channels_last"]
+ARM_TIMEOUT_S, TOTAL_BUDGET_S = 150, 420
+CHAIRS_DATA = Path("/tmp/infogan_gpu_check_chairs64.npz")
+
+
+def _config(network: str, precision: str, compiled: bool, channels_last: bool):
+    from infogan.presets import get_preset
+
+    config = get_preset(network).with_changes(
+        device="cuda", batch_size=128, precision=precision, compile=compiled, channels_last=channels_last
+    )
+    if network == "chairs3d":
+        if not CHAIRS_DATA.exists():
+            images = np.random.default_rng(0).integers(0, 256, (4096, 1, 64, 64), dtype=np.uint8)
+            np.savez(CHAIRS_DATA, x=images)
+        config = config.with_changes(dataset=str(CHAIRS_DATA))
+    return config
+
+
+def run_arm(arm: str) -> dict:
+    """One arm in this process: infogan bench figures, and for MNIST the reference loop around them."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from infogan.bench import run_benchmark
+    from infogan.data import load_dataset
+    from reference_loop import run_reference
+
+    network, precision, mode, *extra = arm.split(":")
+    config = _config(network, precision, mode == "compile", "channels_last" in extra)
+    result = {"arm": arm}
+    if network == "mnist":
+        mnist = load_dataset("mnist", "train").images
+        references = [run_reference(mnist, 128, steps=50, warmup=5, device="cuda")]
+    result["bench"] = run_benchmark(config, steps=50, repeats=3, warmup=5)
+    if network == "mnist":
+        references.append(run_reference(mnist, 128, steps=50, warmup=5, device="cuda"))
+        result["reference_images_per_s_each"] = references
+        result["reference_images_per_s"] = statistics.median(references)
+        result["speedup_over_reference"] = result["bench"]["images_per_s"] / result["reference_images_per_s"]
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", type=Path, default=Path("gpu_check.json"))
+    parser.add_argument("--arm", help="run one arm in this process and print its JSON (used by the loop)")
+    args = parser.parse_args()
+    if args.arm:
+        print(json.dumps(run_arm(args.arm)))
+        return
+    import torch
+
+    started, results = time.monotonic(), {"device": torch.cuda.get_device_name(0), "arms": []}
+    for arm in ARMS:
+        if time.monotonic() - started > TOTAL_BUDGET_S:
+            results["arms"].append({"arm": arm, "error": "skipped: the time budget was spent"})
+            continue
+        try:
+            finished = subprocess.run(
+                [sys.executable, __file__, "--arm", arm], capture_output=True, text=True, timeout=ARM_TIMEOUT_S
+            )
+            lines = finished.stdout.strip().splitlines()
+            entry = json.loads(lines[-1]) if finished.returncode == 0 and lines else None
+            entry = entry or {"arm": arm, "error": (finished.stderr.strip().splitlines() or ["failed"])[-1][:300]}
+        except subprocess.TimeoutExpired:
+            entry = {"arm": arm, "error": f"timed out after {ARM_TIMEOUT_S} s"}
+        entry["wall_s"] = round(time.monotonic() - started, 1)
+        results["arms"].append(entry)
+        args.out.write_text(json.dumps(results, indent=2))
+        print(json.dumps({key: entry.get(key) for key in ("arm", "speedup_over_reference", "error")}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

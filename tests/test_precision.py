@@ -27,6 +27,16 @@ def test_autocast_runs_the_network_in_bf16_and_returns_float32():
     assert bare_network(AutocastForward(network, torch.bfloat16)) is network  # not a Generator: the innermost
 
 
+def test_bare_network_unwraps_compile_autocast_and_keeps_plain_runs_unwrapped():
+    config = tiny_config()
+    state = build_training_state(config, torch.device("cpu"), 100)
+    generator = state.generator
+    wrap_for_training(state, config, World())
+    assert state.generator is generator and not state.loss_scaler.is_enabled()  # fp32, one process: as built
+    wrapped = autocast_network(torch.compile(generator), "bf16")  # compiles lazily: nothing runs here
+    assert bare_network(wrapped) is generator
+
+
 @pytest.mark.slow  # bf16 is emulated on CPUs without native units: one step takes seconds
 def test_bf16_step_trains_float32_weights_with_float32_losses():
     config = tiny_config(batch_size=8, precision="bf16")

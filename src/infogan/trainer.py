@@ -319,10 +319,10 @@ def _writes_at(step: int, config: TrainConfig) -> bool:
     return step == config.steps or any(step % interval == 0 for interval in every)
 
 
-def _diverged(state: TrainingState, config: TrainConfig, device: torch.device, world: World) -> dict[str, float]:
-    """The metrics that became NaN or infinite, checked where it costs no wait (see ``rollback``)."""
-    every_step = device.type == "cpu" and not world.distributed
-    return state.interval_means.nonfinite() if every_step or _writes_at(state.step, config) else {}
+def _checks_divergence(step: int, config: TrainConfig, device: torch.device, world: World) -> bool:
+    """Whether ``step`` reads the metrics to look for NaN or infinity: every step of a one-process
+    CPU run (reading costs no wait there), else every step that writes something (``rollback``)."""
+    return (device.type == "cpu" and not world.distributed) or _writes_at(step, config)
 
 
 def _train_loop(
@@ -350,7 +350,8 @@ def _train_loop(
             indices = shard_rows(state.sampler.next_indices(), world).to(device)  # this process's share
             real_images = to_float_images(real_pool[indices], activation)
             state.interval_means.add(train_step(state, spec, real_images, info_weight, config.reuse_fakes))
-            diverged = _diverged(state, config, device, world)
+            checked = _checks_divergence(state.step, config, device, world)
+            diverged = state.interval_means.nonfinite() if checked else {}
             if diverged and config.on_divergence == "rollback" and rollbacks < MAX_ROLLBACKS:
                 rollbacks += 1
                 log.write(roll_back(state, config, run_dir, diverged))
@@ -364,7 +365,7 @@ def _train_loop(
             state.elapsed_s = time.perf_counter() - started
             bar.update(1)
             record = _periodic(state, config, run_dir, test_set, activation, log, world)
-            first_unchecked = state.step + 1 if _writes_at(state.step, config) else first_unchecked
+            first_unchecked = state.step + 1 if checked else first_unchecked
             _show_progress(bar, config.latent, record)
     finally:
         bar.close()

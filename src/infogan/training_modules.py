@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 def bare_network(module: nn.Module) -> nn.Module:
     """The Generator or Discriminator inside any wrappers (DDP, autocast, ``torch.compile``)."""
     while not isinstance(module, (Generator, Discriminator)):
-        inner = getattr(module, "module", None) or getattr(module, "_orig_mod", None)
-        if inner is None:
+        inner = getattr(module, "module", None)  # DDP, AutocastForward
+        inner = getattr(module, "_orig_mod", None) if inner is None else inner  # torch.compile
+        if not isinstance(inner, nn.Module):
             return module
         module = inner
     return module

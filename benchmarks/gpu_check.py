@@ -8,7 +8,9 @@ chairs3d networks (on 4096 random 64x64 images: speed does not depend on the pix
 fp32 and bf16, with ``torch.compile`` off and on. The MNIST arms also time
 ``benchmarks/reference_loop.py`` on the same GPU in the same process, before and after,
 so the speed-up over it is measured in one run. Results go to ``--out`` as JSON after
-every arm; an arm that fails or passes its time limit is recorded with its error.
+every arm; an arm that fails or passes its time limit is recorded with its error. The
+first arms are smoke runs of ``infogan train --device cuda`` in bf16 and fp16 (30 steps,
+a checkpoint, a resume for 10 more), which record whether every metrics line is finite.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-ARMS = [
+ARMS = ["train:bf16", "train:fp16"] + [
     f"{network}:{precision}:{compiled}"
     for network in ("mnist", "chairs3d")
     for precision in ("fp32", "bf16")
@@ -47,8 +49,32 @@ def _config(network: str, precision: str, compiled: bool, channels_last: bool):
     return config
 
 
+def run_train_smoke(precision: str) -> dict:
+    """``infogan train`` on cuda for 30 steps, then ``--resume`` to 40: the lines it wrote."""
+    import math
+    import tempfile
+
+    from infogan.cli import main as infogan
+
+    with tempfile.TemporaryDirectory() as folder:
+        flags = ["--device", "cuda", "--precision", precision, "--log-every", "10", "--checkpoint-every", "10"]
+        flags += ["--eval-every", "20", "--image-every", "20", "--no-progress", "--out", f"{folder}/run"]
+        statuses = [infogan(["train", "--steps", "30", *flags]), infogan(["train", "--resume", "--steps", "40", *flags])]
+        lines = [json.loads(line) for line in Path(f"{folder}/run/metrics.jsonl").read_text().splitlines()]
+    numbers = [value for line in lines for value in line.values() if isinstance(value, float)]
+    return {
+        "arm": f"train:{precision}",
+        "exit_statuses": statuses,
+        "steps_logged": [line["step"] for line in lines if line["kind"] == "train"],
+        "all_finite": all(math.isfinite(value) for value in numbers),
+        "last_train_line": [line for line in lines if line["kind"] == "train"][-1],
+    }
+
+
 def run_arm(arm: str) -> dict:
     """One arm in this process: infogan bench figures, and for MNIST the reference loop around them."""
+    if arm.startswith("train:"):
+        return run_train_smoke(arm.split(":")[1])
     sys.path.insert(0, str(Path(__file__).parent))
     from infogan.bench import run_benchmark
     from infogan.data import load_dataset

@@ -171,6 +171,8 @@ def mean_over_processes(values: torch.Tensor) -> torch.Tensor:
     world = current_world()
     if not world.distributed:
         return values
+    if dist.get_backend() == "nccl":  # nccl reduces GPU tensors only (sums read back from a checkpoint are on the CPU)
+        values = values.to(torch.device("cuda", torch.cuda.current_device()))
     total = values.clone()
     dist.all_reduce(total)
     return total / world.size

@@ -42,11 +42,11 @@ ARM_TIMEOUT_S, TOTAL_BUDGET_S = 150, 420
 CHAIRS_DATA = Path("/tmp/infogan_gpu_check_chairs64.npz")
 
 
-def _config(network: str, precision: str, compiled: bool, channels_last: bool):
+def _config(network: str, precision: str, compiled: bool, channels_last: bool, device: str):
     from infogan.presets import get_preset
 
     config = get_preset(network).with_changes(
-        device="cuda", batch_size=128, precision=precision, compile=compiled, channels_last=channels_last
+        device=device, batch_size=128, precision=precision, compile=compiled, channels_last=channels_last
     )
     if network == "chairs3d":
         if not CHAIRS_DATA.exists():
@@ -56,7 +56,7 @@ def _config(network: str, precision: str, compiled: bool, channels_last: bool):
     return config
 
 
-def run_train_smoke(precision: str) -> dict:
+def run_train_smoke(precision: str, device: str) -> dict:
     """``infogan train`` on cuda for 30 steps, then ``--resume`` to 40: the lines it wrote."""
     import math
     import tempfile
@@ -64,7 +64,7 @@ def run_train_smoke(precision: str) -> dict:
     from infogan.cli import main as infogan
 
     with tempfile.TemporaryDirectory() as folder:
-        flags = ["--device", "cuda", "--precision", precision, "--log-every", "10", "--checkpoint-every", "10"]
+        flags = ["--device", device, "--precision", precision, "--log-every", "10", "--checkpoint-every", "10"]
         flags += ["--eval-every", "20", "--image-every", "20", "--no-progress", "--out", f"{folder}/run"]
         statuses = [infogan(["train", "--steps", "30", *flags])]
         statuses.append(infogan(["train", "--resume", "--steps", "40", *flags]))
@@ -79,24 +79,24 @@ def run_train_smoke(precision: str) -> dict:
     }
 
 
-def run_arm(arm: str) -> dict:
+def run_arm(arm: str, device: str = "cuda", steps: int = 50) -> dict:
     """One arm in this process: infogan bench figures, and for MNIST the reference loop around them."""
     if arm.startswith("train:"):
-        return run_train_smoke(arm.split(":")[1])
+        return run_train_smoke(arm.split(":")[1], device)
     sys.path.insert(0, str(Path(__file__).parent))
     from infogan.bench import run_benchmark
     from infogan.data import load_dataset
     from reference_loop import run_reference
 
     network, precision, mode, *extra = arm.split(":")
-    config = _config(network, precision, mode == "compile", "channels_last" in extra)
+    config = _config(network, precision, mode == "compile", "channels_last" in extra, device)
     result = {"arm": arm}
     if network == "mnist":
         mnist = load_dataset("mnist", "train").images
-        references = [run_reference(mnist, 128, steps=50, warmup=5, device="cuda")]
-    result["bench"] = run_benchmark(config, steps=50, repeats=3, warmup=5)
+        references = [run_reference(mnist, 128, steps=steps, warmup=5, device=device)]
+    result["bench"] = run_benchmark(config, steps=steps, repeats=3, warmup=5)
     if network == "mnist":
-        references.append(run_reference(mnist, 128, steps=50, warmup=5, device="cuda"))
+        references.append(run_reference(mnist, 128, steps=steps, warmup=5, device=device))
         result["reference_images_per_s_each"] = references
         result["reference_images_per_s"] = statistics.median(references)
         result["speedup_over_reference"] = result["bench"]["images_per_s"] / result["reference_images_per_s"]
@@ -107,20 +107,27 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=Path("gpu_check.json"))
     parser.add_argument("--arm", help="run one arm in this process and print its JSON (used by the loop)")
+    parser.add_argument("--arms", help="comma-separated arms to run (default: all)")
+    parser.add_argument("--device", default="cuda", help="cpu: a dry run of the script's own code")
+    parser.add_argument("--steps", type=int, default=50, help="timed steps per repeat")
     args = parser.parse_args()
     if args.arm:
-        print(json.dumps(run_arm(args.arm)))
+        print(json.dumps(run_arm(args.arm, args.device, args.steps)))
         return
     import torch
 
-    started, results = time.monotonic(), {"device": torch.cuda.get_device_name(0), "arms": []}
-    for arm in ARMS:
+    name = torch.cuda.get_device_name(0) if args.device == "cuda" else args.device
+    started, results = time.monotonic(), {"device": name, "arms": []}
+    for arm in args.arms.split(",") if args.arms else ARMS:
         if time.monotonic() - started > TOTAL_BUDGET_S:
             results["arms"].append({"arm": arm, "error": "skipped: the time budget was spent"})
             continue
         try:
             finished = subprocess.run(
-                [sys.executable, __file__, "--arm", arm], capture_output=True, text=True, timeout=ARM_TIMEOUT_S
+                [sys.executable, __file__, "--arm", arm, "--device", args.device, "--steps", str(args.steps)],
+                capture_output=True,
+                text=True,
+                timeout=ARM_TIMEOUT_S,
             )
             lines = finished.stdout.strip().splitlines()
             entry = json.loads(lines[-1]) if finished.returncode == 0 and lines else None

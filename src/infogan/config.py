@@ -10,12 +10,12 @@ from typing import Literal, get_args
 from infogan.errors import CheckpointError, InfoganError
 from infogan.latent import LatentSpec, Noise
 from infogan.latent_parsing import parse_codes
+from infogan.precision import Precision
 
 Mode = Literal["infogan", "plain"]
 DeviceName = Literal["auto", "cpu", "cuda"]
 DivergencePolicy = Literal["stop", "rollback"]
 WeightInit = Literal["normal", "pytorch"]
-PrecisionName = Literal["fp32", "bf16", "fp16"]
 MAX_SEED = 2**63 - 1
 MAX_BATCH_SIZE = 65536
 MAX_STEPS = 10**9
@@ -118,7 +118,7 @@ class TrainConfig:
     image_channels: int | None = None
     image_size: int | None = None
     skip_bad_images: bool = False
-    precision: PrecisionName = "fp32"
+    precision: Precision = "fp32"
     sync_bn: bool = False
     compile: bool = False
     channels_last: bool = False
@@ -152,7 +152,7 @@ class TrainConfig:
             "mode": Mode,
             "device": DeviceName,
             "on_divergence": DivergencePolicy,
-            "precision": PrecisionName,
+            "precision": Precision,
         }
         for name, kind in choices.items():
             if getattr(self, name) not in get_args(kind):

@@ -68,22 +68,25 @@ class ReferenceQ(nn.Module):
         return self.logits(hidden).squeeze(), self.mean(hidden).squeeze()
 
 
-def sample_noise(batch_size: int):
-    category = torch.randint(10, (batch_size,))
-    continuous = torch.rand(batch_size, 2) * 2 - 1
-    noise = torch.rand(batch_size, 62) * 2 - 1
-    one_hot = torch.zeros(batch_size, 10)
-    one_hot[torch.arange(batch_size), category] = 1
+def sample_noise(batch_size: int, device: torch.device | str = "cpu"):
+    category = torch.randint(10, (batch_size,), device=device)
+    continuous = torch.rand(batch_size, 2, device=device) * 2 - 1
+    noise = torch.rand(batch_size, 62, device=device) * 2 - 1
+    one_hot = torch.zeros(batch_size, 10, device=device)
+    one_hot[torch.arange(batch_size, device=device), category] = 1
     return torch.cat([noise, one_hot, continuous], 1).view(batch_size, -1, 1, 1), category, continuous
 
 
-def run_reference(images_uint8: torch.Tensor, batch_size: int = 128, steps: int = 20, warmup: int = 3) -> float:
-    """Images/s of the reference loop over ``steps`` timed steps after ``warmup``."""
+def run_reference(
+    images_uint8: torch.Tensor, batch_size: int = 128, steps: int = 20, warmup: int = 3, device: str = "cpu"
+) -> float:
+    """Images/s of the reference loop over ``steps`` timed steps after ``warmup``, on ``device``
+    (batches copied there from a CPU DataLoader, as such loops do)."""
     generator, body, d_head, q = (
-        ReferenceGenerator(),
-        ReferenceBody(),
-        nn.Sequential(nn.Conv2d(1024, 1, 1), nn.Sigmoid()),
-        ReferenceQ(),
+        ReferenceGenerator().to(device),
+        ReferenceBody().to(device),
+        nn.Sequential(nn.Conv2d(1024, 1, 1), nn.Sigmoid()).to(device),
+        ReferenceQ().to(device),
     )
     optimizer_d = torch.optim.Adam(
         [*body.parameters(), *d_head.parameters(), *q.parameters()], 2e-4, betas=(0.5, 0.999)
@@ -95,14 +98,16 @@ def run_reference(images_uint8: torch.Tensor, batch_size: int = 128, steps: int 
     while done < warmup + steps:
         for (real,) in loader:
             if done == warmup:
+                _synchronize(device)
                 started = time.perf_counter()
             if done == warmup + steps:
                 break
-            ones, zeros = torch.ones(batch_size), torch.zeros(batch_size)
+            real = real.to(device)
+            ones, zeros = torch.ones(batch_size, device=device), torch.zeros(batch_size, device=device)
             optimizer_d.zero_grad()
             loss_real = bce(d_head(body(real)).view(-1), ones)
             loss_real.backward()
-            latent, category, continuous = sample_noise(batch_size)
+            latent, category, continuous = sample_noise(batch_size, device)
             fake = generator(latent)
             features = body(fake.detach())
             logits, mean = q(features)
@@ -118,17 +123,24 @@ def run_reference(images_uint8: torch.Tensor, batch_size: int = 128, steps: int 
             loss_g.backward()
             optimizer_g.step()
             done += 1
+    _synchronize(device)
     return steps * batch_size / (time.perf_counter() - started)
 
 
+def _synchronize(device: str) -> None:
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def main() -> None:
-    """``python benchmarks/reference_loop.py [--steps 20]``: one JSON line."""
+    """``python benchmarks/reference_loop.py [--steps 20] [--device cpu]``: one JSON line."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     from infogan.data import load_dataset
 
-    images_per_s = run_reference(load_dataset("mnist", "train").images, steps=args.steps)
+    images_per_s = run_reference(load_dataset("mnist", "train").images, steps=args.steps, device=args.device)
     print(json.dumps({"images_per_s": images_per_s}))
 
 

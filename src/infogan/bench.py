@@ -1,10 +1,13 @@
 """``infogan bench``: how fast full training steps run, against this machine's matmul peak.
 
 A timed step is exactly the trainer's: batch indices drawn, uint8 images gathered and
-scaled, the D step and the G step. FLOPs per step are counted by
+scaled, the D step and the G step, with the networks wrapped as ``train`` wraps them
+(``--precision``, ``--compile``, ``--channels-last``). FLOPs per step are counted by
 ``torch.utils.flop_counter`` on one real step (matmuls and convolutions, forward and
-backward); the machine's float32 matmul rate is measured by the same command on a large
-matrix product, so the achieved fraction is of this machine, not of a datasheet.
+backward); the device's dense matmul rate in the step's precision (float32, or bf16/fp16
+under autocast) is measured by the same command on a large matrix product, so the achieved
+fraction is of this machine, not of a datasheet. Steps read nothing back from the device;
+the timer synchronises once before and once after each repeat.
 """
 
 from __future__ import annotations
@@ -20,10 +23,13 @@ from torch.utils.flop_counter import FlopCounterMode
 from infogan.config import TrainConfig
 from infogan.data import to_float_images
 from infogan.devices import resolve_device
+from infogan.distributed import World
 from infogan.errors import InfoganError
 from infogan.networks import get_architecture
+from infogan.precision import AUTOCAST_DTYPES
 from infogan.run_data import resolve_architecture
 from infogan.trainer import TrainingState, build_training_state, load_training_data, train_step
+from infogan.training_modules import wrap_for_training
 
 
 def _synchronize(device: torch.device) -> None:
@@ -31,9 +37,15 @@ def _synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def matmul_flops_per_s(device: torch.device, size: int = 2048, repeats: int = 10) -> float:
-    """Measured float32 FLOP/s of a (size x size) @ (size x size) product, best of ``repeats``."""
-    left, right = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
+def matmul_flops_per_s(
+    device: torch.device, size: int | None = None, repeats: int = 10, dtype: torch.dtype = torch.float32
+) -> float:
+    """Measured FLOP/s of a (size x size) @ (size x size) product in ``dtype``, best of ``repeats``
+    (unless given: 8192 on a GPU; on the CPU 2048 in float32, 512 in bf16/fp16, which CPUs
+    without native half-precision units multiply far more slowly)."""
+    size = size or (8192 if device.type == "cuda" else 2048 if dtype == torch.float32 else 512)
+    left = torch.randn(size, size, device=device, dtype=dtype)
+    right = torch.randn(size, size, device=device, dtype=dtype)
     for _ in range(3):
         left @ right
     best = float("inf")
@@ -79,6 +91,7 @@ def run_benchmark(config: TrainConfig, steps: int = 20, repeats: int = 3, warmup
     activation = get_architecture(config.architecture).output_activation
     pool = train_set.images.to(device)
     state = build_training_state(config, device, len(pool))
+    wrap_for_training(state, config, World())
     for _ in range(warmup):
         _one_step(state, config, pool, activation)
     timings = []
@@ -90,8 +103,9 @@ def run_benchmark(config: TrainConfig, steps: int = 20, repeats: int = 3, warmup
         _synchronize(device)
         timings.append((time.perf_counter() - started) / steps)
     seconds_per_step = statistics.median(timings)
-    step_flops = flops_per_step(state, config, pool, activation)
-    peak_rate = matmul_flops_per_s(device)
+    # FLOPs do not depend on the wrappers: counted on fresh bare networks (the counter and compile do not mix).
+    step_flops = flops_per_step(build_training_state(config, device, len(pool)), config, pool, activation)
+    peak_rate = matmul_flops_per_s(device, dtype=AUTOCAST_DTYPES.get(config.precision, torch.float32))
     return {
         "preset": config.preset,
         "architecture": config.architecture,
@@ -99,6 +113,9 @@ def run_benchmark(config: TrainConfig, steps: int = 20, repeats: int = 3, warmup
         "device": str(device),
         "threads": torch.get_num_threads(),
         "batch_size": config.batch_size,
+        "precision": config.precision,
+        "compile": config.compile,
+        "channels_last": config.channels_last,
         "steps_timed": steps * repeats,
         "images_per_s": config.batch_size / seconds_per_step,
         "images_per_s_each_repeat": [config.batch_size / t for t in timings],

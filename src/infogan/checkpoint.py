@@ -3,11 +3,13 @@
 A checkpoint holds ``{"version", "step", "elapsed_s", "config", "generator", "discriminator",
 "optimizer_g", "optimizer_d", "interval_means", "best_accuracy", "rng"}``: tensors, numbers,
 strings, lists and dicts only, so ``torch.load(weights_only=True)`` reads it and a planted
-pickle is refused. A run with InfoGAN-CR's regulariser (``cr_weight`` > 0) adds
-``"contrastive": {"head", "optimizer"}``, the CR network and its Adam; other runs' checkpoints
-have no such key. ``rng`` holds every random state a run draws from (the latent stream, the
-data order, and torch's, NumPy's and Python's global generators), so a resumed run continues
-bit for bit.
+pickle is refused; an fp16 run adds its ``loss_scaler`` state. A run with InfoGAN-CR's
+regulariser (``cr_weight`` > 0) adds ``"contrastive": {"head", "optimizer"}``, the CR network
+and its Adam; other runs' checkpoints have no such key. The networks are saved bare
+(``training_modules.bare_network``), so a checkpoint is the same file whether one process or
+many, with or without autocast or ``torch.compile``, trained it. ``rng`` holds every random
+state a run draws from (the latent stream, the data order, and torch's, NumPy's and Python's
+global generators), so a resumed run continues bit for bit.
 
 A run's ``checkpoints/`` folder holds the newest ``keep_checkpoints`` files
 ``step_XXXXXXXX.pt`` (older ones are pruned) and ``best.pt``: the checkpoint with the best
@@ -35,6 +37,7 @@ from infogan.config import TrainConfig
 from infogan.errors import CheckpointError, InfoganError, InfoganWarning
 from infogan.files import write_atomic
 from infogan.optim import load_optimizer_state
+from infogan.training_modules import bare_network
 
 if TYPE_CHECKING:
     from infogan.trainer import TrainingState
@@ -152,13 +155,14 @@ def state_to_checkpoint(state: TrainingState, config: TrainConfig) -> dict:
         "step": state.step,
         "elapsed_s": state.elapsed_s,
         "config": config.to_json(),
-        "generator": state.generator.state_dict(),
-        "discriminator": state.discriminator.state_dict(),
+        "generator": bare_network(state.generator).state_dict(),
+        "discriminator": bare_network(state.discriminator).state_dict(),
         "optimizer_g": state.optimizer_g.state_dict(),
         "optimizer_d": state.optimizer_d.state_dict(),
-        "interval_means": {"sums": dict(state.interval_means.sums), "count": state.interval_means.count},
+        "interval_means": state.interval_means.state_dict(),
         "best_accuracy": state.best_accuracy,
         "rng": {"latent": state.latent_rng.get_state(), "sampler": state.sampler.state_dict(), **capture_global_rng()},
+        **({"loss_scaler": state.loss_scaler.state_dict()} if state.loss_scaler.is_enabled() else {}),
     }
     if state.contrastive is not None:
         checkpoint["contrastive"] = {
@@ -180,8 +184,10 @@ def restore_from_checkpoint(state: TrainingState, checkpoint: dict, config: Trai
             "resume with the run's own settings or start a new run with --out"
         )
     try:
-        state.generator.load_state_dict(checkpoint["generator"])
-        state.discriminator.load_state_dict(checkpoint["discriminator"])
+        bare_network(state.generator).load_state_dict(checkpoint["generator"])
+        bare_network(state.discriminator).load_state_dict(checkpoint["discriminator"])
+        if "loss_scaler" in checkpoint and state.loss_scaler.is_enabled():
+            state.loss_scaler.load_state_dict(checkpoint["loss_scaler"])
         load_optimizer_state(state.optimizer_g, checkpoint["optimizer_g"])
         load_optimizer_state(state.optimizer_d, checkpoint["optimizer_d"])
         if state.contrastive is not None:
@@ -196,7 +202,7 @@ def restore_from_checkpoint(state: TrainingState, checkpoint: dict, config: Trai
     state.step = int(checkpoint["step"])
     state.elapsed_s = float(checkpoint.get("elapsed_s", 0.0))
     saved_means = checkpoint.get("interval_means", {"sums": {}, "count": 0})
-    state.interval_means.sums, state.interval_means.count = dict(saved_means["sums"]), int(saved_means["count"])
+    state.interval_means.load_state_dict(saved_means)
     state.best_accuracy = checkpoint.get("best_accuracy")
 
 

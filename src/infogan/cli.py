@@ -40,6 +40,7 @@ def _train_config(args: argparse.Namespace, run_dir: Path | None, resume: bool):
 
 
 def _run_train(args: argparse.Namespace) -> None:
+    from infogan.distributed import world_from_environment
     from infogan.trainer import train
 
     run_dir = args.out
@@ -60,7 +61,8 @@ def _run_train(args: argparse.Namespace) -> None:
         print(f"infogan: latent {resolved.latent.describe()}", file=sys.stderr)
 
     train(config, run_dir, resume=resume, overwrite=args.overwrite, progress=not args.no_progress, on_start=announce)
-    print(f"infogan: done; evaluate with: infogan evaluate {run_dir}", file=sys.stderr)
+    if world_from_environment().is_writer:  # under torchrun, process 0 speaks for the run
+        print(f"infogan: done; evaluate with: infogan evaluate {run_dir}", file=sys.stderr)
 
 
 def _run_evaluate(args: argparse.Namespace) -> None:
@@ -235,7 +237,12 @@ def _run_bench(args: argparse.Namespace) -> None:
     from infogan.presets import get_preset
 
     config = get_preset(args.preset or "mnist").with_changes(
-        batch_size=args.batch_size, device=args.device, reuse_fakes=args.reuse_fakes
+        batch_size=args.batch_size,
+        device=args.device,
+        reuse_fakes=args.reuse_fakes,
+        precision=args.precision,
+        compile=args.compile,
+        channels_last=args.channels_last,
     )
     if args.dataset is not None:
         auto = {"preset": "custom", "architecture": "auto"} if args.preset is None else {}
@@ -246,11 +253,11 @@ def _run_bench(args: argparse.Namespace) -> None:
         return
     print(
         f"{result['images_per_s']:.1f} images/s ({result['ms_per_step']:.1f} ms/step, batch {result['batch_size']}, "
-        f"{result['device']}, {result['threads']} threads)"
+        f"{result['device']}, {result['threads']} threads, {result['precision']})"
     )
     print(
         f"{result['flops_per_step'] / 1e9:.2f} GFLOP/step = {result['achieved_flops_per_s'] / 1e9:.1f} GFLOP/s, "
-        f"{100 * result['fraction_of_matmul_peak']:.0f}% of the measured float32 matmul rate "
+        f"{100 * result['fraction_of_matmul_peak']:.0f}% of the measured {result['precision']} matmul rate "
         f"({result['matmul_flops_per_s'] / 1e9:.1f} GFLOP/s); peak memory {result['peak_memory_mb']:.0f} MiB"
     )
 

@@ -14,7 +14,7 @@ TRAIN_FIELDS = (
     "batch_size", "seed", "device", "mode", "lr_d", "lr_g", "lr_q", "weight_init", "data_dir", "steps", "log_every",
     "eval_every", "image_every", "checkpoint_every", "keep_checkpoints", "on_divergence", "fast_start_steps",
     "fast_start_lr_g", "fast_start_lr_q", "reuse_fakes", "dataset", "image_size", "skip_bad_images", "cr_weight",
-    "cr_schedule", "lr_cr",
+    "cr_schedule", "lr_cr", "precision", "sync_bn", "compile", "channels_last",
 )  # fmt: skip
 
 
@@ -114,6 +114,26 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
         help="on a NaN/inf loss: stop (default), or reload the last checkpoint with halved learning rates",
     )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_speed_options(train, default=None)
+
+
+def _add_speed_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """--precision, --compile, --channels-last (train and bench) and --sync-bn (train)."""
+    parser.add_argument(
+        "--precision",
+        choices=("fp32", "bf16", "fp16"),
+        default=None if default is None else "fp32",
+        help="networks' passes in float32 (default) or under bf16/fp16 autocast; losses stay float32",
+    )
+    flag = {"action": "store_const", "const": True} if default is None else {"action": "store_true"}
+    parser.add_argument("--compile", **flag, help="run the networks through torch.compile")
+    parser.add_argument("--channels-last", **flag, help="channels-last memory for the convolutions (CUDA)")
+    if default is None:
+        parser.add_argument(
+            "--sync-bn",
+            **flag,
+            help="distributed runs: batch norm over the global batch (default: per process)",
+        )
 
 
 def _add_inference(commands: argparse._SubParsersAction) -> None:
@@ -211,6 +231,7 @@ def _add_analysis(commands: argparse._SubParsersAction) -> None:
     bench.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--reuse-fakes", action="store_true", help="time steps as `train --reuse-fakes` takes them")
+    _add_speed_options(bench, default=False)
 
 
 def _add_explore(commands: argparse._SubParsersAction) -> None:

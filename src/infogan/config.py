@@ -11,6 +11,7 @@ from infogan.contrastive_schedule import parse_schedule
 from infogan.errors import CheckpointError, InfoganError
 from infogan.latent import LatentSpec, Noise
 from infogan.latent_parsing import parse_codes
+from infogan.precision import Precision
 
 Mode = Literal["infogan", "plain"]
 DeviceName = Literal["auto", "cpu", "cuda"]
@@ -89,6 +90,11 @@ class TrainConfig:
     (``infogan.contrastive_schedule``: ``constant`` or ``progressive:STEP[,STEP...]``); its
     network trains with Adam at ``lr_cr`` (2e-3 in the authors' code). 0, the default, is
     InfoGAN without it: no CR network, no extra random draws.
+    ``precision`` runs the networks' passes in float32, or under bfloat16 / float16 autocast
+    with the losses kept in float32 (``infogan.precision``); ``sync_bn`` normalises with the
+    statistics of the global batch in a distributed run (``infogan.distributed``);
+    ``compile`` runs the networks through ``torch.compile``; ``channels_last`` stores their
+    convolution weights channels-last. None of these four changes what a checkpoint means.
     """
 
     preset: str = "mnist"
@@ -124,6 +130,10 @@ class TrainConfig:
     cr_weight: float = 0.0
     cr_schedule: str = "constant"
     lr_cr: float = 2e-3
+    precision: Precision = "fp32"
+    sync_bn: bool = False
+    compile: bool = False
+    channels_last: bool = False
 
     def __post_init__(self) -> None:
         self._check_types()
@@ -149,7 +159,13 @@ class TrainConfig:
         for name in ("beta1", "beta2", "leaky_slope"):
             if not 0 <= getattr(self, name) < 1:
                 raise InfoganError(f"{_flag(name)} must be in [0, 1), got {getattr(self, name)!r}")
-        choices = {"weight_init": WeightInit, "mode": Mode, "device": DeviceName, "on_divergence": DivergencePolicy}
+        choices = {
+            "weight_init": WeightInit,
+            "mode": Mode,
+            "device": DeviceName,
+            "on_divergence": DivergencePolicy,
+            "precision": Precision,
+        }
         for name, kind in choices.items():
             if getattr(self, name) not in get_args(kind):
                 raise InfoganError(
@@ -174,6 +190,8 @@ class TrainConfig:
             raise InfoganError(
                 f"cr-weight needs at least 2 codes (it predicts which code a pair shares), got {len(self.latent.codes)}"
             )
+        if self.cr_weight > 0 and self.precision == "fp16":
+            raise InfoganError("cr-weight runs in fp32 or bf16; fp16's loss scaling does not cover the CR step")
 
     def _check_types(self) -> None:
         """Every field of the type its annotation names (JSON and Python callers alike)."""
@@ -287,4 +305,7 @@ _FIELD_TYPES: dict[str, type] = {
     "latent": LatentSpec,
     "reuse_fakes": bool,
     "skip_bad_images": bool,
+    "sync_bn": bool,
+    "compile": bool,
+    "channels_last": bool,
 }

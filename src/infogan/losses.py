@@ -3,7 +3,8 @@
 The adversarial terms work on logits (log-sigmoid, never a sigmoid then a log), G's is the
 non-saturating one, and the information term is -sum_i lambda_i * L_I(c_i), which is
 subtracted from both D's and G's objective as in the authors' code. None of these touch an
-optimiser; ``parts`` holds detached floats for logging.
+optimiser; ``parts`` holds detached 0-d tensors on the losses' device for logging, so that a
+step never waits for the device (``training_log.IntervalMeans`` reads them once per log line).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def generator_adversarial_loss(fake_logits: torch.Tensor) -> torch.Tensor:
 
 def information_loss(
     spec: LatentSpec, q_output: torch.Tensor, batch: LatentBatch
-) -> tuple[torch.Tensor, dict[str, float]]:
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """-sum_i lambda_i L_I(c_i) and, per code, ``info/<name>`` = L_I in nats.
 
     q_output: (B, spec.q_output_size) raw Q output for the images generated from ``batch``.
@@ -35,7 +36,7 @@ def information_loss(
     total = q_output.new_zeros(())
     for code in spec.codes:
         total = total - code.weight * lower_bounds[code.name]
-    parts = {f"info/{name}": bound.item() for name, bound in lower_bounds.items()}
+    parts = {f"info/{name}": bound.detach() for name, bound in lower_bounds.items()}
     return total, parts
 
 
@@ -46,7 +47,7 @@ def discriminator_loss(
     q_output: torch.Tensor,
     batch: LatentBatch,
     info_weight: float = 1.0,
-) -> tuple[torch.Tensor, dict[str, float]]:
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """D's (and Q's) loss: adversarial + ``info_weight`` * information term.
 
     ``info_weight`` 1 is InfoGAN; in the plain-GAN baseline the caller passes Q's output
@@ -56,9 +57,9 @@ def discriminator_loss(
     info, info_parts = information_loss(spec, q_output, batch)
     total = adversarial + info_weight * info
     parts = {
-        "loss/d": adversarial.item(),
-        "d/real": torch.sigmoid(real_logits).mean().item(),
-        "d/fake": torch.sigmoid(fake_logits).mean().item(),
+        "loss/d": adversarial.detach(),
+        "d/real": torch.sigmoid(real_logits.detach()).mean(),
+        "d/fake": torch.sigmoid(fake_logits.detach()).mean(),
         **info_parts,
     }
     return total, parts
@@ -66,10 +67,10 @@ def discriminator_loss(
 
 def generator_loss(
     spec: LatentSpec, fake_logits: torch.Tensor, q_output: torch.Tensor, batch: LatentBatch, info_weight: float
-) -> tuple[torch.Tensor, dict[str, float]]:
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """G's loss: non-saturating adversarial + ``info_weight`` * information term (0: plain GAN)."""
     adversarial = generator_adversarial_loss(fake_logits)
-    parts = {"loss/g": adversarial.item()}
+    parts = {"loss/g": adversarial.detach()}
     if info_weight == 0:
         return adversarial, parts
     info, _ = information_loss(spec, q_output, batch)
@@ -87,4 +88,4 @@ def contrastive_loss(pair_logits: torch.Tensor, shared_code: torch.Tensor) -> tu
     """
     cross_entropy = F.cross_entropy(pair_logits, shared_code)  # log_softmax inside: raw logits only
     accuracy = (pair_logits.argmax(dim=1) == shared_code).float().mean()
-    return cross_entropy, {"loss/cr": cross_entropy.item(), "cr/accuracy": accuracy.item()}
+    return cross_entropy, {"loss/cr": cross_entropy.detach(), "cr/accuracy": accuracy}

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from infogan.checkpoint import load_latest_checkpoint, restore_from_checkpoint
 from infogan.config import TrainConfig
+from infogan.distributed import is_writer
 from infogan.errors import DivergenceError
 from infogan.run_folder import CHECKPOINT_DIR, truncate_metrics
 from infogan.schedule import all_rates, set_rates
@@ -24,16 +25,25 @@ MAX_ROLLBACKS = 5  # then stop: the learning rates are 1/32 of the start
 
 
 def diverged_losses(metrics: dict[str, float]) -> list[str]:
-    """The names of the metrics that are NaN or infinite, sorted."""
+    """The names of the metrics that are NaN or infinite, sorted.
+
+    The trainer passes ``IntervalMeans.nonfinite()``: the metrics' sums since the last log
+    line, which are NaN or infinite exactly when some step's value was. It checks them
+    after every step of a one-process CPU run (where reading them costs nothing), and on
+    CUDA or in a distributed run at every step that writes something (a log line, an
+    evaluation, an image grid, a checkpoint), so no checkpoint ever holds a diverged state.
+    """
     return sorted(name for name, value in metrics.items() if not math.isfinite(value))
 
 
-def check_finite(metrics: dict[str, float], step: int) -> None:
-    """Stop with a clear error naming the loss that became NaN or infinite."""
+def check_finite(metrics: dict[str, float], step: int, first_unchecked: int | None = None) -> None:
+    """Stop with a clear error naming the loss that became NaN or infinite at ``step`` (or, when
+    the steps since ``first_unchecked`` were not checked one by one, in that span)."""
     bad = diverged_losses(metrics)
     if bad:
+        span = f"at step {step}" if first_unchecked in (None, step) else f"between steps {first_unchecked} and {step}"
         raise DivergenceError(
-            f"{bad[0]} became {metrics[bad[0]]} at step {step}; the last good checkpoint is kept "
+            f"{bad[0]} became {metrics[bad[0]]} {span}; the last good checkpoint is kept "
             "(--resume with --on-divergence rollback retries it with halved learning rates)"
         )
 
@@ -56,7 +66,8 @@ def roll_back(state: TrainingState, config: TrainConfig, run_dir: Path, metrics:
         )
     restore_from_checkpoint(state, checkpoint, config)
     set_rates([rate / 2 for rate in rates], *optimizers)
-    truncate_metrics(run_dir, state.step)
+    if is_writer():
+        truncate_metrics(run_dir, state.step)
     return {
         "kind": "rollback",
         "step": state.step,

@@ -14,6 +14,7 @@ import math
 import random
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,19 @@ from infogan.contrastive import ContrastiveState, build_contrastive, contrastive
 from infogan.data import EpochSampler, ImageSet, load_dataset, to_float_images
 from infogan.data.arrays import images_from_array, labels_from_array
 from infogan.devices import resolve_device
+from infogan.distributed import (
+    ShardedSpec,
+    World,
+    barrier,
+    check_global_batch,
+    current_world,
+    is_writer,
+    mean_over_processes,
+    process_group,
+    rank_device,
+    shard_rows,
+    world_from_environment,
+)
 from infogan.errors import CheckpointError, DataError, InfoganError
 from infogan.evaluate.categorical import categorical_scores
 from infogan.files import write_atomic
@@ -45,10 +59,12 @@ from infogan.latent import LatentBatch, LatentSpec
 from infogan.losses import discriminator_loss, generator_loss
 from infogan.networks import Discriminator, Generator, build_models, check_model_size, get_architecture
 from infogan.optim import make_adam
-from infogan.rollback import MAX_ROLLBACKS, check_finite, diverged_losses, roll_back
+from infogan.precision import make_loss_scaler
+from infogan.rollback import MAX_ROLLBACKS, check_finite, roll_back
 from infogan.run_data import load_split, resolve_architecture
 from infogan.schedule import discriminator_param_groups, end_fast_start, fast_start_active, learning_rates
-from infogan.training_log import IntervalMeans, MetricsLog
+from infogan.training_log import IntervalMeans, MetricsLog, SilentLog
+from infogan.training_modules import bare_network, wrap_for_training
 from infogan.viz import save_png, save_traversals, traversal_grid
 
 
@@ -60,6 +76,9 @@ class TrainingState:
     checkpoint between two log lines writes the same next line; ``best_accuracy`` is the
     best ``eval/<first categorical code>/accuracy`` so far (``None`` before any evaluation).
     ``contrastive`` holds InfoGAN-CR's network and optimiser when ``cr_weight`` > 0 (else ``None``).
+    ``generator`` and ``discriminator`` are what ``train_step`` calls: the networks, or
+    their wrappers (``training_modules``); ``loss_scaler`` scales fp16 losses and otherwise
+    passes them through.
     """
 
     generator: Generator
@@ -73,6 +92,7 @@ class TrainingState:
     interval_means: IntervalMeans = field(default_factory=IntervalMeans)
     best_accuracy: float | None = None
     contrastive: ContrastiveState | None = None
+    loss_scaler: torch.amp.GradScaler = field(default_factory=lambda: make_loss_scaler("fp32", torch.device("cpu")))
 
 
 def build_training_state(config: TrainConfig, device: torch.device, dataset_size: int) -> TrainingState:
@@ -97,8 +117,9 @@ def build_training_state(config: TrainConfig, device: torch.device, dataset_size
 
 def train_step(
     state: TrainingState, spec: LatentSpec, real_images: torch.Tensor, info_weight: float, reuse_fakes: bool = False
-) -> dict[str, float]:
-    """One D update then one G update on a batch of float images (B, C, H, W); returns the step's metrics.
+) -> dict[str, torch.Tensor]:
+    """One D update then one G update on a batch of float images (B, C, H, W); returns the step's
+    metrics (0-d tensors on the device: nothing here waits for it).
 
     ``info_weight`` 1 is InfoGAN (each code's own lambda applies inside); 0 is the plain
     GAN baseline, where Q learns on detached body features and G ignores it.
@@ -121,8 +142,8 @@ def train_step(
 
     # 2. Update the shared body, D head and Q head.
     state.optimizer_d.zero_grad(set_to_none=True)
-    d_total.backward()
-    state.optimizer_d.step()
+    state.loss_scaler.scale(d_total).backward()
+    state.loss_scaler.step(state.optimizer_d)
 
     # 3. G step.
     if reuse_fakes:
@@ -133,13 +154,14 @@ def train_step(
     # 4. CR step (InfoGAN-CR, only with cr_weight > 0): the CR network and G on a fresh batch of pairs.
     if state.contrastive is not None:
         metrics.update(contrastive_step(state, spec, batch_size))
+    state.loss_scaler.update()
     state.step += 1
     return metrics
 
 
 def generator_step(
     state: TrainingState, spec: LatentSpec, batch_size: int, device: torch.device, info_weight: float
-) -> dict[str, float]:
+) -> dict[str, torch.Tensor]:
     """One G update on ``batch_size`` fresh latents."""
     latents = spec.sample(batch_size, state.latent_rng, device)
     fake_images = state.generator(spec.generator_input(latents))  # (B, C, H, W)
@@ -148,7 +170,7 @@ def generator_step(
 
 def generator_update(
     state: TrainingState, spec: LatentSpec, latents: LatentBatch, fake_images: torch.Tensor, info_weight: float
-) -> dict[str, float]:
+) -> dict[str, torch.Tensor]:
     """One G update from ``fake_images`` (B, C, H, W), still attached to G's graph, made from
     ``latents``; D/Q frozen so only G's gradients are computed."""
     discriminator = state.discriminator
@@ -156,8 +178,8 @@ def generator_update(
     fake_logits, q_output = discriminator(fake_images)
     g_total, g_metrics = generator_loss(spec, fake_logits, q_output, latents, info_weight)
     state.optimizer_g.zero_grad(set_to_none=True)
-    g_total.backward()
-    state.optimizer_g.step()
+    state.loss_scaler.scale(g_total).backward()
+    state.loss_scaler.step(state.optimizer_g)
     discriminator.requires_grad_(True)
     return g_metrics
 
@@ -213,7 +235,8 @@ def _store_arrays(config: TrainConfig, run_dir: Path, images, labels, resume: bo
 def _resume(state: TrainingState, config: TrainConfig, run_dir: Path, device: torch.device) -> None:
     """Continue from the newest step checkpoint that loads; refuse when none does."""
     folder = run_dir / run_folder.CHECKPOINT_DIR
-    remove_stray_temporaries(folder)  # a write killed before its rename
+    if is_writer():
+        remove_stray_temporaries(folder)  # a write killed before its rename
     checkpoint = load_latest_checkpoint(folder, device)
     if checkpoint is None:
         best = folder / BEST_NAME
@@ -230,7 +253,19 @@ def _resume(state: TrainingState, config: TrainConfig, run_dir: Path, device: to
             f"{run_dir} is already at step {state.step}; --steps {config.steps} would go back "
             f"(give --steps {state.step} or more)"
         )
-    run_folder.truncate_metrics(run_dir, state.step)
+    if is_writer():
+        run_folder.truncate_metrics(run_dir, state.step)
+
+
+def _start(state: TrainingState, config: TrainConfig, run_dir: Path, resume: bool, world: World) -> None:
+    """Resume (every process loads the checkpoint) or clear the folder, then save the config (process 0)."""
+    if resume:
+        _resume(state, config, run_dir, next(bare_network(state.generator).parameters()).device)
+    elif world.is_writer:  # --overwrite, or what an interrupted start left: infogan's own files only
+        run_folder.remove_run_outputs(run_dir)
+    if world.is_writer:
+        run_folder.write_config(run_dir, config)
+    barrier()  # the folder is ready before any process goes on
 
 
 def train(
@@ -250,35 +285,55 @@ def train(
     prints it). One process trains a run at a time (``run_folder.RunLock``). At the end the
     traversal grids ``traversal.png`` and ``traversal_<code>.png`` are written.
 
+    Under ``torchrun`` every process calls ``train`` and they train the run together
+    (``infogan.distributed``): process 0 alone writes, calls ``on_start`` and shows progress.
+
     ``images`` (and ``labels``) train on arrays instead of ``config.dataset``: any layout
     ``infogan.data.arrays`` takes; they are kept as RUN_DIR/data.npz so the run can resume.
     """
-    run_dir = Path(run_dir)
+    run_dir, world = Path(run_dir), world_from_environment()
     if images is not None:
+        if world.distributed:
+            raise InfoganError("arrays are trained in one process; save them as FILE.npz and pass --data FILE.npz")
         config = _store_arrays(config, run_dir, images, labels, resume, overwrite)
     config = _check_before_writing(resolve_architecture(config), run_dir, resume, overwrite)
+    check_global_batch(config.batch_size, world)
+    if world.distributed and config.cr_weight > 0:
+        raise InfoganError("InfoGAN-CR (--cr-weight) trains in one process; run it without torchrun")
     train_set, test_set = load_training_data(config)
-    device = resolve_device(config.device)
-    state = build_training_state(config, device, len(train_set.images))
-    if not resume:
-        run_folder.create_run_dir(run_dir)
-    with run_folder.RunLock(run_dir):
-        if resume:
-            _resume(state, config, run_dir, device)
-        else:  # --overwrite, or what an interrupted start left: infogan's own files only
-            run_folder.remove_run_outputs(run_dir)
-        run_folder.write_config(run_dir, config)
-        if on_start is not None:
-            on_start(config, state.step)
-        _train_loop(state, config, run_dir, train_set, test_set, progress)
-        save_traversals(
-            state.generator,
-            config.latent,
-            run_dir / "traversal.png",
-            seed=config.seed,
-            output_activation=get_architecture(config.architecture).output_activation,
-        )
+    device = rank_device(resolve_device(config.device), world)
+    with process_group(device) as world:
+        barrier()  # every process has checked the folder before process 0 changes it
+        state = build_training_state(config, device, len(train_set.images))
+        wrap_for_training(state, config, world)
+        if not resume and world.is_writer:
+            run_folder.create_run_dir(run_dir)
+        with run_folder.RunLock(run_dir) if world.is_writer else nullcontext():
+            _start(state, config, run_dir, resume, world)
+            if on_start is not None and world.is_writer:
+                on_start(config, state.step)
+            _train_loop(state, config, run_dir, train_set, test_set, progress and world.is_writer)
+            if world.is_writer:
+                save_traversals(
+                    bare_network(state.generator),
+                    config.latent,
+                    run_dir / "traversal.png",
+                    seed=config.seed,
+                    output_activation=get_architecture(config.architecture).output_activation,
+                )
     return run_dir
+
+
+def _writes_at(step: int, config: TrainConfig) -> bool:
+    """Whether ``step`` writes anything: a log line, an evaluation, an image grid or a checkpoint."""
+    every = (config.log_every, config.image_every, config.checkpoint_every, config.eval_every or config.steps)
+    return step == config.steps or any(step % interval == 0 for interval in every)
+
+
+def _checks_divergence(step: int, config: TrainConfig, device: torch.device, world: World) -> bool:
+    """Whether ``step`` reads the metrics to look for NaN or infinity: every step of a one-process
+    CPU run (reading costs no wait there), else every step that writes something (``rollback``)."""
+    return (device.type == "cpu" and not world.distributed) or _writes_at(step, config)
 
 
 def _train_loop(
@@ -290,45 +345,52 @@ def _train_loop(
     progress: bool,
 ) -> None:
     """Steps until ``config.steps``, with logging, evaluation, images, checkpoints and rollbacks."""
-    device = next(state.generator.parameters()).device
+    world, device = current_world(), next(state.generator.parameters()).device
     activation = get_architecture(config.architecture).output_activation
     real_pool = train_set.images.to(device)  # (N, C, H, W) uint8, whole set in memory
     info_weight = 0.0 if config.mode == "plain" else 1.0
-    spec, rollbacks, log = config.latent, 0, MetricsLog(run_dir)
-    (run_dir / run_folder.IMAGE_DIR).mkdir(exist_ok=True)
+    spec = ShardedSpec(config.latent, world) if world.distributed else config.latent
+    state.interval_means.reduce = mean_over_processes if world.distributed else None
+    rollbacks, log = 0, MetricsLog(run_dir) if world.is_writer else SilentLog()
+    if world.is_writer:
+        (run_dir / run_folder.IMAGE_DIR).mkdir(exist_ok=True)
     bar = tqdm(total=config.steps, initial=state.step, disable=not progress, dynamic_ncols=True, unit="step")
-    started = time.perf_counter() - state.elapsed_s
+    started, first_unchecked = time.perf_counter() - state.elapsed_s, state.step + 1
     try:
         while state.step < config.steps:
-            real_images = to_float_images(real_pool[state.sampler.next_indices().to(device)], activation)
-            metrics = train_step(state, spec, real_images, info_weight, config.reuse_fakes)
-            if diverged_losses(metrics) and config.on_divergence == "rollback" and rollbacks < MAX_ROLLBACKS:
+            indices = shard_rows(state.sampler.next_indices(), world).to(device)  # this process's share
+            real_images = to_float_images(real_pool[indices], activation)
+            state.interval_means.add(train_step(state, spec, real_images, info_weight, config.reuse_fakes))
+            checked = _checks_divergence(state.step, config, device, world)
+            diverged = state.interval_means.nonfinite() if checked else {}
+            if diverged and config.on_divergence == "rollback" and rollbacks < MAX_ROLLBACKS:
                 rollbacks += 1
-                log.write(roll_back(state, config, run_dir, metrics))
+                log.write(roll_back(state, config, run_dir, diverged))
                 bar.reset(total=config.steps)
                 bar.update(state.step)
+                first_unchecked = state.step + 1
                 continue
-            check_finite(metrics, state.step)
+            check_finite(diverged, state.step, first_unchecked)
             if fast_start_active(config) and state.step == config.fast_start_steps:
                 end_fast_start(state.optimizer_g, state.optimizer_d, config)
-            state.interval_means.add(metrics)
             state.elapsed_s = time.perf_counter() - started
-            _show_progress(bar, spec, metrics)
-            _periodic(state, config, run_dir, test_set, activation, log)
+            bar.update(1)
+            record = _periodic(state, config, run_dir, test_set, activation, log, world)
+            first_unchecked = state.step + 1 if checked else first_unchecked
+            _show_progress(bar, config.latent, record)
     finally:
         bar.close()
         log.close()
 
 
-def _show_progress(bar: tqdm, spec: LatentSpec, metrics: dict[str, float]) -> None:
-    """One step on the bar, with L_I of the first code beside its H(c)."""
-    if spec.codes:
+def _show_progress(bar: tqdm, spec: LatentSpec, record: dict | None) -> None:
+    """L_I of the first code beside its H(c) on the bar, from each new log line's means."""
+    if spec.codes and record is not None:
         code = spec.codes[0]
         bar.set_postfix(
-            {f"L_I({code.name})": f"{metrics[f'info/{code.name}']:.3f}", "H": f"{code.entropy_nats():.3f}"},
+            {f"L_I({code.name})": f"{record[f'info/{code.name}']:.3f}", "H": f"{code.entropy_nats():.3f}"},
             refresh=False,
         )
-    bar.update(1)
 
 
 def _periodic(
@@ -337,28 +399,34 @@ def _periodic(
     run_dir: Path,
     test_set: ImageSet | None,
     activation: str,
-    log: MetricsLog,
-) -> None:
-    """Metrics lines, evaluation (and best.pt), image grids and checkpoints at their intervals and at the end."""
+    log: MetricsLog | SilentLog,
+    world: World,
+) -> dict | None:
+    """Metrics lines, evaluation (and best.pt), image grids and checkpoints at their intervals and at
+    the end (process 0 writes them); returns the ``train`` record when one was logged."""
     step, last, spec = state.step, state.step == config.steps, config.latent
+    evaluates = test_set is not None and spec.categorical and (step % config.eval_every == 0 or last)
+    checkpoints = step % config.checkpoint_every == 0 or last
+    if world.distributed and (evaluates or checkpoints):
+        state.interval_means.share()  # process 0's checkpoint carries the run's sums
+    record = None
     if step % config.log_every == 0 or last:
         entropies = {f"entropy/{name}": value for name, value in spec.entropy_nats().items()}
-        log.write(
-            {
-                "kind": "train",
-                "step": step,
-                "time_s": round(state.elapsed_s, 3),
-                **state.interval_means.pop(),
-                **entropies,
-            }
-        )
-    if test_set is not None and spec.categorical and (step % config.eval_every == 0 or last):
-        _evaluate(state, config, run_dir, test_set, activation, log)
-    if step % config.image_every == 0 or last:
-        grid = traversal_grid(state.generator, spec, None, seed=config.seed, output_activation=activation)
-        save_png(grid, run_dir / run_folder.IMAGE_DIR / f"step_{step:08d}.png")
-    if step % config.checkpoint_every == 0 or last:
-        _save(state, config, run_dir)
+        means = state.interval_means.pop()
+        record = {"kind": "train", "step": step, "time_s": round(state.elapsed_s, 3), **means, **entropies}
+        log.write(record)
+    if world.is_writer:
+        generator = bare_network(state.generator)
+        if evaluates:
+            _evaluate(state, config, run_dir, test_set, activation, log)
+        if step % config.image_every == 0 or last:
+            grid = traversal_grid(generator, spec, None, seed=config.seed, output_activation=activation)
+            save_png(grid, run_dir / run_folder.IMAGE_DIR / f"step_{step:08d}.png")
+        if checkpoints:
+            _save(state, config, run_dir)
+    if evaluates or checkpoints:
+        barrier()  # process 0's files are complete before a rollback could read them
+    return record
 
 
 def _evaluate(
@@ -370,7 +438,9 @@ def _evaluate(
     log: MetricsLog,
 ) -> None:
     """An ``eval`` line of every categorical code's test-set scores; ``best.pt`` when c1 improves."""
-    scores = categorical_scores(state.discriminator, config.latent, test_set.images, test_set.labels, activation)
+    scores = categorical_scores(
+        bare_network(state.discriminator), config.latent, test_set.images, test_set.labels, activation
+    )
     flat = {f"eval/{code}/{metric}": value for code, values in scores.items() for metric, value in values.items()}
     log.write({"kind": "eval", "step": state.step, "time_s": round(state.elapsed_s, 3), **flat})
     best_metric = f"eval/{config.latent.categorical[0].name}/accuracy"

@@ -75,6 +75,7 @@ def scores() -> dict[str, dict[str, float]]:
     return {name: compute_all(GROUND_TRUTH, represent, 0, SIZES) for name, represent in representations.items()}
 
 
+@pytest.mark.slow  # the shared fixture runs compute_all four times (~10 s)
 @pytest.mark.parametrize("name", ["identity", "permuted_rescaled"])
 def test_true_factors_as_codes_score_near_one(scores, name):
     # Measured: mig 0.983, dci 1.0 / 1.0 / 1.0, factor_vae 1.0, beta_vae 1.0; sap 0.397 and 0.322.
@@ -112,6 +113,7 @@ def test_sap_ceiling_on_three_valued_factors_and_continuous_sap():
         assert compute_sap(codes, factors, codes, factors, continuous_factors=True)["sap"] > 0.9
 
 
+@pytest.mark.slow  # the shared fixture runs compute_all four times (~10 s)
 def test_random_codes_score_near_chance(scores):
     # Measured: mig 0.010, dci 0.000 (informativeness 0.173), sap 0.026, factor_vae 0.308, beta_vae 0.326.
     result = scores["random"]
@@ -123,6 +125,7 @@ def test_random_codes_score_near_chance(scores):
     assert result["beta_vae"] == pytest.approx(1 / 3, abs=0.1)
 
 
+@pytest.mark.slow  # the shared fixture runs compute_all four times (~10 s)
 def test_rotation_mixing_two_factors_scores_in_between(scores):
     # Measured: mig 0.332, dci_disentanglement 0.572, sap 0.067.
     identity_scores, mixed, random_scores = scores["identity"], scores["rotated"], scores["random"]

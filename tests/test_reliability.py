@@ -390,6 +390,7 @@ config_keys = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.dictionaries(config_keys, json_values, max_size=8) | json_values | st.binary(max_size=40))
 def test_read_config_raises_only_infogan_errors(tmp_path_factory, content):
@@ -400,6 +401,7 @@ def test_read_config_raises_only_infogan_errors(tmp_path_factory, content):
         read_config(folder)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.lists(json_values.map(lambda value: json.dumps(value).encode()) | st.binary(max_size=30), max_size=6))
 def test_read_metrics_raises_only_infogan_errors(tmp_path_factory, lines):

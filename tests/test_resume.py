@@ -193,6 +193,7 @@ def test_resume_accepts_more_steps(refused_run, tmp_path, capsys):
     assert [record["step"] for record in read_metrics(run_dir)] == [2, 4]
 
 
+@pytest.mark.slow
 def test_rollback_reloads_the_last_checkpoint_and_halves_the_learning_rates(tmp_path, monkeypatch):
     config, run_dir = tiny_config(steps=4, on_divergence="rollback"), tmp_path / "run"
     poison_generator_loss(monkeypatch, {3})

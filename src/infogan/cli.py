@@ -236,10 +236,11 @@ def _run_bench(args: argparse.Namespace) -> None:
     from infogan.bench import run_benchmark
     from infogan.presets import get_preset
 
-    config = get_preset(args.preset or "mnist").with_changes(
-        batch_size=args.batch_size,
+    preset = get_preset(args.preset or "mnist")
+    config = preset.with_changes(
+        batch_size=args.batch_size or preset.batch_size,  # the preset's batch and G update unless given
         device=args.device,
-        reuse_fakes=args.reuse_fakes,
+        reuse_fakes=args.reuse_fakes or preset.reuse_fakes,
         precision=args.precision,
         compile=args.compile,
         channels_last=args.channels_last,

@@ -224,7 +224,7 @@ def _add_analysis(commands: argparse._SubParsersAction) -> None:
     bench.add_argument(
         "--data", dest="dataset", metavar="PATH_OR_NAME", help="time steps on this data (as train --data)"
     )
-    bench.add_argument("--batch-size", type=int, default=128)
+    bench.add_argument("--batch-size", type=int, help="default: the preset's (128 for mnist)")
     bench.add_argument("--steps", type=int, default=20, help="timed steps per repeat")
     bench.add_argument("--repeats", type=int, default=3)
     bench.add_argument("--warmup", type=int, default=3, help="untimed steps first")

@@ -210,6 +210,7 @@ def test_best_checkpoint_is_kept_beside_the_newest_and_survives_resume(tmp_path,
     assert [record["eval/c1/accuracy"] for record in read_metrics(run_dir, "eval")] == [0.3, 0.5, 0.4, 0.45]
 
 
+@pytest.mark.slow
 def test_best_checkpoint_holds_the_real_evaluation_score(tmp_path, small_data_dir):
     run_dir = tmp_path / "run"  # evaluated on the 500 test images of small_data_dir, so that it is quick
     trainer.train(

@@ -26,6 +26,7 @@ def _rates(run_dir, step: int) -> tuple[list[float], list[float]]:
     )
 
 
+@pytest.mark.slow
 def test_rates_are_the_fast_ones_until_step_n_then_the_runs_own(tmp_path):
     config = tiny_config(steps=2, checkpoint_every=1, lr_d=8e-4, lr_g=1e-3, **FAST)
     trainer.train(config, tmp_path / "run", progress=False)

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -78,6 +79,7 @@ spec_like_text = st.lists(st.sampled_from(TOKENS), max_size=20).map("".join)
 any_text = st.one_of(st.text(max_size=80), spec_like_text)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(any_text)
 def test_parse_codes_raises_only_infogan_errors(text):
@@ -113,6 +115,7 @@ idx_like_bytes = st.builds(
 any_bytes = st.one_of(st.binary(max_size=200), idx_like_bytes)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(any_bytes)
 def test_parse_idx_raises_only_data_errors(raw):
@@ -123,6 +126,7 @@ def test_parse_idx_raises_only_data_errors(raw):
     assert array.dtype == np.uint8 and array.size == len(raw) - 4 - 4 * array.ndim
 
 
+@pytest.mark.slow
 @FUZZ
 @given(any_bytes, st.booleans(), st.integers(0, 40))
 def test_read_idx_file_of_gzip_raises_only_data_errors(raw, compress, cut):

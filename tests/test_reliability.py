@@ -324,6 +324,7 @@ def _write_idx(path: Path, shape: tuple[int, ...]) -> None:
     path.write_bytes(header + bytes(math.prod(shape)))
 
 
+@pytest.mark.slow
 def test_idx_data_of_another_image_size_is_resized_to_the_architecture(tmp_path, capsys):
     data = tmp_path / "data"
     data.mkdir()

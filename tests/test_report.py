@@ -152,6 +152,7 @@ def test_report_holds_evaluates_numbers_and_inline_images(tiny_run, evaluation, 
     assert "&quot;lr_d&quot;: 0.0002" in text  # the configuration, as escaped JSON
 
 
+@pytest.mark.slow
 def test_report_computes_the_evaluation_when_not_given(tiny_run, small_data_dir, tmp_path):
     out = write_report(
         tiny_run, tmp_path / "r.html", samples=50, fid=False, attributes=False, data_dir=str(small_data_dir)
@@ -208,6 +209,7 @@ def test_info_curve_and_figure1_on_synthetic_metrics(tmp_path):
     assert summary["plain"] == {"peak": 0.55, "peak_step": 20, "max_from_step_500": None}
 
 
+@pytest.mark.slow
 def test_cli_figure1_report_and_evaluate(tiny_run, small_data_dir, tmp_path, capsys):
     infogan_run = synthetic_run(tmp_path / "infogan", [1.0, 2.2])
     plain_run = synthetic_run(tmp_path / "plain", [0.5, 0.1], plain=True)

@@ -184,6 +184,7 @@ def test_resume_refuses_a_checkpoint_of_another_architecture(refused_run, tmp_pa
     assert [step for step, _ in list_checkpoints(run_dir / CHECKPOINT_DIR)] == [2]
 
 
+@pytest.mark.slow
 def test_resume_accepts_more_steps(refused_run, tmp_path, capsys):
     run_dir = tmp_path / "run"
     shutil.copytree(refused_run, run_dir)

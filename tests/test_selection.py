@@ -14,6 +14,8 @@ from infogan.evaluate.selection import categorical_invariance, rank_runs, score_
 from infogan.trainer import train
 from run_folders import run_cli, tiny_config
 
+pytestmark = pytest.mark.slow  # each test trains or scores several tiny runs
+
 
 @pytest.fixture(scope="module")
 def runs(tiny_run, tmp_path_factory) -> dict:

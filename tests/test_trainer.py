@@ -74,6 +74,7 @@ def test_training_is_deterministic_on_cpu(tmp_path):
     assert [record["step"] for record in read_metrics(tmp_path / "a", "train")] == [1, 2]
 
 
+@pytest.mark.slow
 def test_metrics_are_mirrored_to_tensorboard_when_available(tmp_path, monkeypatch):
     from infogan import training_log
 
@@ -186,6 +187,7 @@ def test_reuse_fakes_is_the_default_step_with_the_d_steps_latents(real_batch):
         torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_reuse_fakes_must_be_a_bool_and_reaches_every_step(tmp_path, monkeypatch):
     from infogan import trainer
     from infogan.errors import InfoganError

@@ -1,4 +1,4 @@
-"""The presets hold the values PAPER.md gives, and the default departs from them only where measured."""
+"""The presets hold the values the paper gives, and the default departs from them only where measured."""
 
 import dataclasses
 import math

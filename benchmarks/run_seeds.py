@@ -2,8 +2,10 @@
 
     python benchmarks/run_seeds.py --preset fashion-mnist --seeds 0-2
     python benchmarks/run_seeds.py --preset mnist --seeds 100-109 --device cuda --out runs/ten-seeds
+    python benchmarks/run_seeds.py --preset mnist --seeds 100-109 --augment-shift 2   # runs/mnist-shift2-seedN
 
-Each seed trains into OUT/<preset>-seed<N> with the preset's own settings (the default
+Each seed trains into OUT/<preset>-seed<N> (OUT/<preset>-shift<K>-seed<N> with
+``--augment-shift K``) with the preset's own settings (the default
 command's run, seed by seed). A folder that already holds a run is resumed (bit-exactly) up
 to the preset's steps, so the command can be stopped and started again at will; a finished
 run is left as it is. The table is ``summarize_runs.py``'s: final and best c1 accuracy, NMI,
@@ -39,12 +41,15 @@ def main() -> None:
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument("--target", type=float, default=0.95, help="accuracy whose first time is reported")
     parser.add_argument("--steps", type=int, help="override the preset's number of updates (e.g. a smoke test)")
+    parser.add_argument("--augment-shift", type=int, default=0, help="train --augment-shift PIXELS (default 0)")
     args = parser.parse_args()
     run_dirs = []
     for seed in parse_seeds(args.seeds):
         config = get_preset(args.preset).with_changes(seed=seed, device=args.device)
         config = config if args.steps is None else config.with_changes(steps=args.steps)
-        run_dir = args.out / f"{args.preset}-seed{seed}"
+        config = config.with_changes(augment_shift=args.augment_shift or config.augment_shift)
+        name = args.preset + (f"-shift{args.augment_shift}" if args.augment_shift else "")
+        run_dir = args.out / f"{name}-seed{seed}"
         resume = (run_dir / CONFIG_FILE).is_file()
         print(f"{'resuming' if resume else 'training'} {run_dir}", file=sys.stderr)
         train(config, run_dir, resume=resume)

@@ -32,6 +32,7 @@ def summarize(run_dir: str, target: float = 0.95) -> dict:
         "best_accuracy": max(r["eval/c1/accuracy"] for r in evals),
         "info_c1_step200": at_200,
         "minutes_to_target": reached["time_s"] / 60 if reached else None,
+        "step_to_target": reached["step"] if reached else None,
         "invariance": last.get("eval/c1/invariance"),  # logged by runs trained since it existed
     }
 
@@ -44,7 +45,9 @@ def print_table(rows: list[dict]) -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
-        reached = f"{row['minutes_to_target']:.0f} min" if row["minutes_to_target"] is not None else "not reached"
+        reached = "not reached"
+        if row["minutes_to_target"] is not None:
+            reached = f"{row['minutes_to_target']:.0f} min (step {row['step_to_target']})"
         invariance = "-" if row["invariance"] is None else f"{row['invariance']:.4f}"
         print(
             f"| {row['run']} | {row['steps']} | {row['wall_min']:.0f} | {row['accuracy']:.4f} | {row['nmi']:.4f} | "

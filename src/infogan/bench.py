@@ -61,7 +61,7 @@ def matmul_flops_per_s(
 def _one_step(state: TrainingState, config: TrainConfig, pool: torch.Tensor, activation: str) -> None:
     indices = state.sampler.next_indices().to(pool.device)
     images = to_float_images(pool[indices], activation)
-    train_step(state, config.latent, images, info_weight=1.0, reuse_fakes=config.reuse_fakes)
+    train_step(state, config.latent, images, 1.0, config.reuse_fakes, config.augment_shift)
 
 
 def flops_per_step(state: TrainingState, config: TrainConfig, pool: torch.Tensor, activation: str) -> int:

@@ -13,8 +13,8 @@ from infogan.errors import InfoganError
 TRAIN_FIELDS = (
     "batch_size", "seed", "device", "mode", "lr_d", "lr_g", "lr_q", "weight_init", "data_dir", "steps", "log_every",
     "eval_every", "image_every", "checkpoint_every", "keep_checkpoints", "on_divergence", "fast_start_steps",
-    "fast_start_lr_g", "fast_start_lr_q", "reuse_fakes", "dataset", "image_size", "skip_bad_images", "cr_weight",
-    "cr_schedule", "lr_cr", "precision", "sync_bn", "compile", "channels_last",
+    "fast_start_lr_g", "fast_start_lr_q", "reuse_fakes", "augment_shift", "dataset", "image_size", "skip_bad_images",
+    "cr_weight", "cr_schedule", "lr_cr", "precision", "sync_bn", "compile", "channels_last",
 )  # fmt: skip
 
 
@@ -73,6 +73,12 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
         action="store_const",
         const=True,
         help="G step back-propagates through the D step's fakes (same latents; one G forward)",
+    )
+    train.add_argument(
+        "--augment-shift",
+        type=int,
+        metavar="PIXELS",
+        help="shift every image D and Q see, real and generated, by up to PIXELS (default 0: off)",
     )
     train.add_argument(
         "--data",

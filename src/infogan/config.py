@@ -20,6 +20,7 @@ WeightInit = Literal["normal", "pytorch"]
 MAX_SEED = 2**63 - 1
 MAX_BATCH_SIZE = 65536
 MAX_STEPS = 10**9
+MAX_AUGMENT_SHIFT = 8  # pixels: a quarter of the smallest (28-pixel) architecture side, rounded down
 # Fields that must be in a run's saved config.json: they fix what its checkpoints mean.
 REQUIRED_SAVED = ("architecture", "dataset", "latent", "seed", "steps", "batch_size")
 # A resume may not change these: the optimiser and data-order states were made with them.
@@ -36,6 +37,7 @@ FIXED_ON_RESUME = (
     "fast_start_lr_g",
     "fast_start_lr_q",
     "reuse_fakes",
+    "augment_shift",
     "cr_weight",
     "cr_schedule",
     "lr_cr",
@@ -80,6 +82,8 @@ class TrainConfig:
     ``reuse_fakes`` True makes the G update back-propagate through the D update's fakes
     (one G forward per step, the same latents for both updates, as most public
     implementations do) instead of drawing fresh latents as the authors' code does.
+    ``augment_shift`` N > 0 shifts every image D and Q see, real and generated, by a random
+    offset of up to N pixels (``infogan.augment``); 0, the default, shifts nothing.
     ``dataset`` is a named set (``mnist``, ``fashion-mnist``) or a path (docs/data.md);
     ``data_dir`` is where a named set's files are. ``architecture="auto"`` takes the
     appendix architecture that fits the data's images (resized first to ``image_size`` when
@@ -124,6 +128,7 @@ class TrainConfig:
     fast_start_lr_g: float | None = None
     fast_start_lr_q: float | None = None
     reuse_fakes: bool = False
+    augment_shift: int = 0
     image_channels: int | None = None
     image_size: int | None = None
     skip_bad_images: bool = False
@@ -175,6 +180,8 @@ class TrainConfig:
             raise InfoganError(f"image channels must be 1 (grey) or 3 (RGB), got {self.image_channels}")
         if self.image_size not in (None, 28, 32, 64):
             raise InfoganError(f"resize must be 28, 32 or 64 (the architectures' sides), got {self.image_size}")
+        if not 0 <= self.augment_shift <= MAX_AUGMENT_SHIFT:
+            raise InfoganError(f"augment-shift must be 0 to {MAX_AUGMENT_SHIFT} pixels, got {self.augment_shift}")
         if not 0 <= self.seed <= MAX_SEED:
             raise InfoganError(f"seed must be an integer from 0 to 2**63 - 1, got {self.seed}")
         self._check_contrastive()
@@ -283,6 +290,7 @@ _FIELD_TYPES: dict[str, type] = {
             "eval_every",
             "keep_checkpoints",
             "fast_start_steps",
+            "augment_shift",
             "image_channels",
             "image_size",
         )

@@ -23,6 +23,7 @@ import torch
 from tqdm import tqdm
 
 from infogan import run_folder
+from infogan.augment import random_shift
 from infogan.checkpoint import (
     BEST_NAME,
     checkpoint_name,
@@ -116,7 +117,12 @@ def build_training_state(config: TrainConfig, device: torch.device, dataset_size
 
 
 def train_step(
-    state: TrainingState, spec: LatentSpec, real_images: torch.Tensor, info_weight: float, reuse_fakes: bool = False
+    state: TrainingState,
+    spec: LatentSpec,
+    real_images: torch.Tensor,
+    info_weight: float,
+    reuse_fakes: bool = False,
+    augment_shift: int = 0,
 ) -> dict[str, torch.Tensor]:
     """One D update then one G update on a batch of float images (B, C, H, W); returns the step's
     metrics (0-d tensors on the device: nothing here waits for it).
@@ -126,6 +132,7 @@ def train_step(
     ``reuse_fakes`` False draws fresh latents for the G update, as the authors' code does;
     True back-propagates the G update through the D update's fakes (one G forward per step,
     the same latents for both updates, as most public InfoGAN implementations do).
+    ``augment_shift`` N > 0 shifts every image D sees by up to N pixels (``infogan.augment``).
     """
     generator, discriminator = state.generator, state.discriminator
     batch_size, device = real_images.shape[0], real_images.device
@@ -135,8 +142,9 @@ def train_step(
     latents = spec.sample(batch_size, state.latent_rng, device)
     with torch.set_grad_enabled(reuse_fakes):  # G's graph is kept only if the G step reuses it
         fake_images = generator(spec.generator_input(latents))  # (B, C, H, W)
-    real_logits, _ = discriminator(real_images)  # separate passes: BN statistics per pass
-    fake_logits, q_output = discriminator(fake_images.detach(), detach_q=plain)
+    rng = state.latent_rng
+    real_logits, _ = discriminator(random_shift(real_images, augment_shift, rng))  # separate passes: BN per pass
+    fake_logits, q_output = discriminator(random_shift(fake_images.detach(), augment_shift, rng), detach_q=plain)
     # In the plain baseline Q still learns (on detached features) so L_I can be measured.
     d_total, metrics = discriminator_loss(spec, real_logits, fake_logits, q_output, latents, info_weight=1.0)
 
@@ -147,9 +155,9 @@ def train_step(
 
     # 3. G step.
     if reuse_fakes:
-        metrics.update(generator_update(state, spec, latents, fake_images, info_weight))
+        metrics.update(generator_update(state, spec, latents, fake_images, info_weight, augment_shift))
     else:
-        metrics.update(generator_step(state, spec, batch_size, device, info_weight))
+        metrics.update(generator_step(state, spec, batch_size, device, info_weight, augment_shift))
 
     # 4. CR step (InfoGAN-CR, only with cr_weight > 0): the CR network and G on a fresh batch of pairs.
     if state.contrastive is not None:
@@ -160,22 +168,32 @@ def train_step(
 
 
 def generator_step(
-    state: TrainingState, spec: LatentSpec, batch_size: int, device: torch.device, info_weight: float
+    state: TrainingState,
+    spec: LatentSpec,
+    batch_size: int,
+    device: torch.device,
+    info_weight: float,
+    augment_shift: int = 0,
 ) -> dict[str, torch.Tensor]:
     """One G update on ``batch_size`` fresh latents."""
     latents = spec.sample(batch_size, state.latent_rng, device)
     fake_images = state.generator(spec.generator_input(latents))  # (B, C, H, W)
-    return generator_update(state, spec, latents, fake_images, info_weight)
+    return generator_update(state, spec, latents, fake_images, info_weight, augment_shift)
 
 
 def generator_update(
-    state: TrainingState, spec: LatentSpec, latents: LatentBatch, fake_images: torch.Tensor, info_weight: float
+    state: TrainingState,
+    spec: LatentSpec,
+    latents: LatentBatch,
+    fake_images: torch.Tensor,
+    info_weight: float,
+    augment_shift: int = 0,
 ) -> dict[str, torch.Tensor]:
     """One G update from ``fake_images`` (B, C, H, W), still attached to G's graph, made from
-    ``latents``; D/Q frozen so only G's gradients are computed."""
+    ``latents``; D/Q frozen so only G's gradients are computed (through the shift, if any)."""
     discriminator = state.discriminator
     discriminator.requires_grad_(False)
-    fake_logits, q_output = discriminator(fake_images)
+    fake_logits, q_output = discriminator(random_shift(fake_images, augment_shift, state.latent_rng))
     g_total, g_metrics = generator_loss(spec, fake_logits, q_output, latents, info_weight)
     state.optimizer_g.zero_grad(set_to_none=True)
     state.loss_scaler.scale(g_total).backward()
@@ -360,7 +378,8 @@ def _train_loop(
         while state.step < config.steps:
             indices = shard_rows(state.sampler.next_indices(), world).to(device)  # this process's share
             real_images = to_float_images(real_pool[indices], activation)
-            state.interval_means.add(train_step(state, spec, real_images, info_weight, config.reuse_fakes))
+            metrics = train_step(state, spec, real_images, info_weight, config.reuse_fakes, config.augment_shift)
+            state.interval_means.add(metrics)
             checked = _checks_divergence(state.step, config, device, world)
             diverged = state.interval_means.nonfinite() if checked else {}
             if diverged and config.on_divergence == "rollback" and rollbacks < MAX_ROLLBACKS:

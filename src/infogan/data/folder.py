@@ -21,13 +21,13 @@ import json
 import os
 import uuid
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
+from infogan.data.processes import process_map
 from infogan.errors import DataError, InfoganWarning
 from infogan.files import write_text_atomic
 
@@ -150,25 +150,16 @@ def _decode_all(paths: list[Path], size: int, channels: int, skip_bad: bool, tar
     """Decode ``paths`` into ``target`` (N, C, S, S); returns the indices that failed (with ``skip_bad``)."""
     chunks = [paths[start : start + CHUNK] for start in range(0, len(paths), CHUNK)]
     bad: list[int] = []
+    workers = min(os.cpu_count() or 1, len(chunks)) if len(paths) >= PARALLEL_FROM else 1
     bar = tqdm(total=len(paths), unit="image", desc="decoding images", disable=len(paths) < PARALLEL_FROM)
-    workers = min(os.cpu_count() or 1, len(chunks))
-    executor = ProcessPoolExecutor(workers) if len(paths) >= PARALLEL_FROM and workers > 1 else None
-    try:
-        results = (
-            executor.map(_decode_chunk, chunks, [size] * len(chunks), [channels] * len(chunks))
-            if executor is not None
-            else (_decode_chunk(chunk, size, channels) for chunk in chunks)
-        )
+    with process_map(workers) as parallel_map, bar:
+        results = parallel_map(_decode_chunk, chunks, [size] * len(chunks), [channels] * len(chunks))
         for index, (decoded, failed, first_error) in enumerate(results):
             if failed and not skip_bad:
                 raise DataError(f"cannot decode {first_error}; fix or remove it, or pass --skip-bad-images")
             target[index * CHUNK : index * CHUNK + len(decoded)] = decoded
             bad += [index * CHUNK + position for position in failed]
             bar.update(len(decoded))
-    finally:
-        bar.close()
-        if executor is not None:
-            executor.shutdown(cancel_futures=True)
     return bad
 
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import math
 import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +38,7 @@ from tqdm import tqdm
 
 from infogan.data.folder import cache_folder
 from infogan.data.packed import PackedImages, pack_images
+from infogan.data.processes import process_map
 from infogan.data.rendered.base import SPLIT_SEEDS, Factor, RenderedSet, register
 
 SIDE = 64  # image side, pixels
@@ -172,18 +172,12 @@ class DSprites(RenderedSet):
         starts = [start * per_combo for start in range(0, combos, self.chunk)]
         bits = np.empty((self.train_size, SIDE * SIDE // 8), np.uint8)
         workers = min(workers or os.cpu_count() or 1, len(starts))
-        executor = ProcessPoolExecutor(workers) if workers > 1 else None
         bar = tqdm(total=self.train_size, desc="rendering dsprites", unit="image", leave=False)
-        try:
-            chunk_rows = [self.chunk * per_combo] * len(starts)
-            results = (executor.map if executor else map)(_render_rows, starts, chunk_rows)
-            for start, packed in zip(starts, results):
+        rows_per_chunk = [self.chunk * per_combo] * len(starts)
+        with process_map(workers) as parallel_map, bar:
+            for start, packed in zip(starts, parallel_map(_render_rows, starts, rows_per_chunk)):
                 bits[start : start + len(packed)] = packed
                 bar.update(len(packed))
-        finally:
-            bar.close()
-            if executor is not None:
-                executor.shutdown(cancel_futures=True)
         return bits
 
     def render(self, values: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -132,6 +132,19 @@ def fingerprint(folder: Path) -> dict[str, tuple]:
     return prints
 
 
+def interrupt_in_step(monkeypatch, step: int) -> None:
+    """Make this process's ``step``-th training step raise KeyboardInterrupt, as Ctrl-C would."""
+    real_step, calls = trainer.train_step, []
+
+    def interrupted_step(*args):
+        calls.append(1)
+        if len(calls) == step:
+            raise KeyboardInterrupt
+        return real_step(*args)
+
+    monkeypatch.setattr(trainer, "train_step", interrupted_step)
+
+
 def poison_generator_loss(monkeypatch, poisoned_calls: Container[int]) -> None:
     """Make G's loss NaN on the given calls (1 = the first training step of this process)."""
     real_loss, calls = trainer.generator_loss, itertools.count(1)

@@ -8,7 +8,7 @@ from infogan.augment import random_shift
 from infogan.config import MAX_AUGMENT_SHIFT
 from infogan.errors import InfoganError
 from infogan.trainer import build_training_state, train_step
-from run_folders import assert_same_run, run_cli, tiny_config
+from run_folders import assert_same_run, interrupt_in_step, run_cli, tiny_config
 
 
 def _reference_shift(image: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
@@ -90,17 +90,9 @@ def test_a_shifted_run_resumes_bit_identical(tmp_path, monkeypatch):
     """The offsets come from the checkpointed latent stream: interrupted in step 3, resumed from 2."""
     config = tiny_config(steps=3, checkpoint_every=2, augment_shift=2)
     trainer.train(config, tmp_path / "reference", progress=False)
-    real_step, calls = trainer.train_step, []
-
-    def interrupted_step(*args):
-        calls.append(1)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return real_step(*args)
-
-    monkeypatch.setattr(trainer, "train_step", interrupted_step)
+    interrupt_in_step(monkeypatch, 3)
     with pytest.raises(KeyboardInterrupt):
         trainer.train(config, tmp_path / "run", progress=False)
-    monkeypatch.setattr(trainer, "train_step", real_step)
+    monkeypatch.undo()
     trainer.train(config, tmp_path / "run", resume=True, progress=False)
     assert_same_run(tmp_path / "run", tmp_path / "reference", 3)

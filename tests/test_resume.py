@@ -25,25 +25,13 @@ from run_folders import (
     TINY_FLAGS,
     assert_same_run,
     fingerprint,
+    interrupt_in_step,
     metrics_without_time,
     poison_generator_loss,
     problem_lines,
     run_cli,
     tiny_config,
 )
-
-
-def interrupt_in_step(monkeypatch, step: int) -> None:
-    """Make this process's ``step``-th training step raise KeyboardInterrupt, as Ctrl-C would."""
-    real_step, calls = trainer.train_step, []
-
-    def interrupted_step(*args):
-        calls.append(1)
-        if len(calls) == step:
-            raise KeyboardInterrupt
-        return real_step(*args)
-
-    monkeypatch.setattr(trainer, "train_step", interrupted_step)
 
 
 def test_interrupted_then_resumed_ends_bit_identical_to_the_tiny_run(tiny_run, tmp_path, monkeypatch):
@@ -89,18 +77,10 @@ def test_interrupted_run_with_the_contrastive_regulariser_resumes_bit_identical(
     resumed from step 3, it ends as the uninterrupted run, CR network and its Adam included."""
     config = REFERENCE.with_changes(cr_weight=1.0, cr_schedule="progressive:4")
     trainer.train(config, tmp_path / "reference", progress=False)
-    real_step, calls = trainer.train_step, []
-
-    def interrupted_step(*args):
-        calls.append(1)
-        if len(calls) == 5:
-            raise KeyboardInterrupt
-        return real_step(*args)
-
-    monkeypatch.setattr(trainer, "train_step", interrupted_step)
+    interrupt_in_step(monkeypatch, 5)
     with pytest.raises(KeyboardInterrupt):
         trainer.train(config, tmp_path / "run", progress=False)
-    monkeypatch.setattr(trainer, "train_step", real_step)
+    monkeypatch.undo()
     trainer.train(config, tmp_path / "run", resume=True, progress=False)
     assert "contrastive" in load_checkpoint(tmp_path / "run" / CHECKPOINT_DIR / checkpoint_name(5))
     assert_same_run(tmp_path / "run", tmp_path / "reference", 5)

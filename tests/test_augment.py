@@ -22,14 +22,27 @@ def _reference_shift(image: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
 def test_each_image_is_its_own_offset_of_the_input_with_repeated_borders():
     images = torch.rand(6, 3, 9, 7)
     rng = torch.Generator().manual_seed(4)
-    offsets = torch.randint(0, 5, (2, 6), generator=torch.Generator().manual_seed(4)) - 2  # the draw it makes
+    offsets = torch.randint(0, 5, (6, 2), generator=torch.Generator().manual_seed(4))  # the draw it makes
     shifted = random_shift(images, 2, rng)
     assert shifted.shape == images.shape and shifted.dtype == images.dtype
     for index in range(6):
         # An offset o into the padded image moves content by 2 - o pixels.
-        dy, dx = -int(offsets[0, index]), -int(offsets[1, index])
+        dy, dx = 2 - int(offsets[index, 0]), 2 - int(offsets[index, 1])
         torch.testing.assert_close(shifted[index], _reference_shift(images[index], dy, dx), rtol=0, atol=0)
-    assert len({tuple(offsets[:, i].tolist()) for i in range(6)}) > 1  # not one offset for the batch
+    assert len({tuple(row.tolist()) for row in offsets}) > 1  # not one offset for the batch
+
+
+def test_processes_shift_their_rows_as_one_process_shifts_the_global_batch(monkeypatch):
+    from infogan import augment
+    from infogan.distributed import World
+
+    images = torch.rand(8, 1, 10, 10)
+    whole = random_shift(images, 3, torch.Generator().manual_seed(7))
+    shares = []
+    for rank in (0, 1):
+        monkeypatch.setattr(augment, "current_world", lambda rank=rank: World(rank, 2))
+        shares.append(random_shift(images[rank * 4 : rank * 4 + 4], 3, torch.Generator().manual_seed(7)))
+    assert torch.equal(torch.cat(shares), whole)
 
 
 def test_offsets_cover_every_value_up_to_the_maximum_and_no_more():
@@ -70,7 +83,22 @@ def test_train_step_shifts_what_d_sees_only_with_the_option():
     assert torch.equal(plain_real, real)
     assert not torch.equal(shifted_real, real)
     assert torch.allclose(shifted_real.sum(dim=(1, 2, 3)), real.sum(dim=(1, 2, 3)), rtol=0.5)
-    assert not torch.equal(seen[1], seen[4]) and not torch.equal(seen[2], seen[5])
+
+
+@pytest.mark.parametrize("reuse_fakes", [False, True])
+def test_every_pass_through_d_is_shifted_in_both_updates(monkeypatch, reuse_fakes):
+    """D's three passes (real and fake in D's update, fake in G's) each go through the shift,
+    and G's fakes reach D shifted: with reuse_fakes D's third input is not G's output."""
+    config = tiny_config()
+    state = build_training_state(config, torch.device("cpu"), 100)
+    shifts, outputs, inputs = [], [], []
+    real_shift = trainer.random_shift
+    monkeypatch.setattr(trainer, "random_shift", lambda x, n, rng: shifts.append(n) or real_shift(x, n, rng))
+    state.generator.register_forward_hook(lambda *args: outputs.append(args[2].detach()))
+    state.discriminator.register_forward_pre_hook(lambda _, args: inputs.append(args[0].detach()))
+    train_step(state, config.latent, torch.rand(8, 1, 28, 28), 1.0, reuse_fakes=reuse_fakes, augment_shift=2)
+    assert shifts == [2, 2, 2]
+    assert not torch.equal(inputs[2], outputs[-1])  # G's update: D sees the shifted fakes
 
 
 @pytest.mark.parametrize("value", [-1, MAX_AUGMENT_SHIFT + 1])

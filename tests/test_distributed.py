@@ -99,15 +99,16 @@ def _torchrun(arguments: list[str]) -> subprocess.Popen:
 
 
 @pytest.mark.slow
-def test_two_processes_with_sync_bn_match_one_process(tiny_npz, tmp_path):
-    """Same global batch, same data and latents: step 1's losses agree to float32 rounding
-    (1e-5); Adam's first update divides each gradient by its own size, so rounding-level
-    differences in near-zero gradients move those weights by up to 2 lr, and step 2 agrees
-    to 5e-4 only."""
-    job = _torchrun(_flags(tiny_npz, tmp_path / "two", 2))
+@pytest.mark.parametrize("extra", [[], ["--augment-shift", "2"]], ids=["plain", "shifted"])
+def test_two_processes_with_sync_bn_match_one_process(tiny_npz, tmp_path, extra):
+    """Same global batch, same data, latents and shifts: step 1's losses agree to float32
+    rounding (1e-5); Adam's first update divides each gradient by its own size, so
+    rounding-level differences in near-zero gradients move those weights by up to 2 lr, and
+    step 2 agrees to 5e-4 only."""
+    job = _torchrun(_flags(tiny_npz, tmp_path / "two", 2) + extra)
     torch.set_num_threads(1)
     try:
-        assert main(["train", *_flags(tiny_npz, tmp_path / "one", 2)]) == 0
+        assert main(["train", *_flags(tiny_npz, tmp_path / "one", 2), *extra]) == 0
     finally:
         torch.set_num_threads(2)
     _, stderr = job.communicate(timeout=120)

@@ -10,13 +10,16 @@ shift: by the data-processing inequality still a lower bound on the paper's I(c;
 and one that no code can raise through a detail a shift of N pixels destroys. Evaluation
 and sampling never shift: Q reads test images as they are.
 
-The offsets are drawn from the run's latent stream, so a resumed run replays them exactly.
+The offsets are drawn from the run's latent stream, so a resumed run replays them exactly,
+and for the global batch, so that N processes shift as one does.
 """
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+
+from infogan.distributed import current_world, shard_rows
 
 
 def random_shift(images: torch.Tensor, max_shift: int, rng: torch.Generator) -> torch.Tensor:
@@ -29,11 +32,12 @@ def random_shift(images: torch.Tensor, max_shift: int, rng: torch.Generator) -> 
     if max_shift == 0:
         return images
     batch, _, height, width = images.shape
+    world = current_world()  # under torchrun: draw the global batch's offsets, keep this process's rows
+    offsets = torch.randint(0, 2 * max_shift + 1, (batch * world.size, 2), generator=rng, device=rng.device)
+    offsets = shard_rows(offsets, world).to(images.device)  # (B, 2): into the padded image, rows then columns
     padded = F.pad(images, (max_shift,) * 4, mode="replicate")  # (B, C, H + 2N, W + 2N)
-    offsets = torch.randint(0, 2 * max_shift + 1, (2, batch), generator=rng, device=rng.device)
-    offsets = offsets.to(images.device)
-    rows = torch.arange(height, device=images.device)[None, :] + offsets[0][:, None]  # (B, H)
-    cols = torch.arange(width, device=images.device)[None, :] + offsets[1][:, None]  # (B, W)
+    rows = torch.arange(height, device=images.device)[None, :] + offsets[:, :1]  # (B, H)
+    cols = torch.arange(width, device=images.device)[None, :] + offsets[:, 1:]  # (B, W)
     batch_index = torch.arange(batch, device=images.device)[:, None, None]
     shifted = padded.permute(0, 2, 3, 1)[batch_index, rows[:, :, None], cols[:, None, :]]  # (B, H, W, C)
     return shifted.permute(0, 3, 1, 2).contiguous(memory_format=_memory_format(images))

@@ -196,9 +196,9 @@ def test_reuse_fakes_must_be_a_bool_and_reaches_every_step(tmp_path, monkeypatch
         CONFIG.with_changes(reuse_fakes="yes")
     real_step, passed = trainer.train_step, []
 
-    def recording_step(state, spec, images, info_weight, reuse_fakes=False):
+    def recording_step(state, spec, images, info_weight, reuse_fakes=False, augment_shift=0):
         passed.append(reuse_fakes)
-        return real_step(state, spec, images, info_weight, reuse_fakes)
+        return real_step(state, spec, images, info_weight, reuse_fakes, augment_shift)
 
     monkeypatch.setattr(trainer, "train_step", recording_step)
     train(CONFIG.with_changes(steps=1, reuse_fakes=True), tmp_path / "reused", progress=False)

@@ -11,6 +11,7 @@ import os
 from collections.abc import Container
 from pathlib import Path
 
+import pytest
 import torch
 
 from infogan import trainer
@@ -143,6 +144,14 @@ def interrupt_in_step(monkeypatch, step: int) -> None:
         return real_step(*args)
 
     monkeypatch.setattr(trainer, "train_step", interrupted_step)
+
+
+def train_until_interrupted(monkeypatch, config, run_dir: Path, step: int) -> None:
+    """Train ``config`` into ``run_dir`` with Ctrl-C arriving in its ``step``-th step; the patch is undone after."""
+    interrupt_in_step(monkeypatch, step)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train(config, run_dir, progress=False)
+    monkeypatch.undo()
 
 
 def poison_generator_loss(monkeypatch, poisoned_calls: Container[int]) -> None:

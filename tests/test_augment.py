@@ -8,7 +8,7 @@ from infogan.augment import random_shift
 from infogan.config import MAX_AUGMENT_SHIFT
 from infogan.errors import InfoganError
 from infogan.trainer import build_training_state, train_step
-from run_folders import assert_same_run, interrupt_in_step, run_cli, tiny_config
+from run_folders import assert_same_run, run_cli, tiny_config, train_until_interrupted
 
 
 def _reference_shift(image: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
@@ -118,9 +118,6 @@ def test_a_shifted_run_resumes_bit_identical(tmp_path, monkeypatch):
     """The offsets come from the checkpointed latent stream: interrupted in step 3, resumed from 2."""
     config = tiny_config(steps=3, checkpoint_every=2, augment_shift=2)
     trainer.train(config, tmp_path / "reference", progress=False)
-    interrupt_in_step(monkeypatch, 3)
-    with pytest.raises(KeyboardInterrupt):
-        trainer.train(config, tmp_path / "run", progress=False)
-    monkeypatch.undo()
+    train_until_interrupted(monkeypatch, config, tmp_path / "run", 3)
     trainer.train(config, tmp_path / "run", resume=True, progress=False)
     assert_same_run(tmp_path / "run", tmp_path / "reference", 3)

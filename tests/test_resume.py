@@ -25,22 +25,19 @@ from run_folders import (
     TINY_FLAGS,
     assert_same_run,
     fingerprint,
-    interrupt_in_step,
     metrics_without_time,
     poison_generator_loss,
     problem_lines,
     run_cli,
     tiny_config,
+    train_until_interrupted,
 )
 
 
 def test_interrupted_then_resumed_ends_bit_identical_to_the_tiny_run(tiny_run, tmp_path, monkeypatch):
     """The shared run's config with a checkpoint every step, interrupted in step 2, resumed from step 1."""
     config, run_dir = tiny_config(steps=2, checkpoint_every=1), tmp_path / "run"
-    interrupt_in_step(monkeypatch, 2)
-    with pytest.raises(KeyboardInterrupt):
-        trainer.train(config, run_dir, progress=False)
-    monkeypatch.undo()
+    train_until_interrupted(monkeypatch, config, run_dir, 2)
     assert [step for step, _ in list_checkpoints(run_dir / CHECKPOINT_DIR)] == [1] and read_metrics(run_dir) == []
     trainer.train(config, run_dir, resume=True, progress=False)
     assert_same_run(run_dir, tiny_run, 2, ignore=("config",))  # the configs differ in checkpoint_every
@@ -61,10 +58,7 @@ def reference_run(tmp_path_factory) -> Path:
 def test_interrupted_between_checkpoints_then_resumed_is_bit_identical(reference_run, tmp_path, monkeypatch):
     """Interrupted in step 5: resumes from the checkpoint of step 3, rewrites the lost log line 4."""
     config, run_dir = REFERENCE, tmp_path / "run"
-    interrupt_in_step(monkeypatch, 5)
-    with pytest.raises(KeyboardInterrupt):
-        trainer.train(config, run_dir, progress=False)
-    monkeypatch.undo()
+    train_until_interrupted(monkeypatch, config, run_dir, 5)
     assert [step for step, _ in list_checkpoints(run_dir / CHECKPOINT_DIR)] == [3]
     assert [record["step"] for record in read_metrics(run_dir)] == [2, 4]  # line 4 came after the checkpoint
     trainer.train(config, run_dir, resume=True, progress=False)
@@ -77,10 +71,7 @@ def test_interrupted_run_with_the_contrastive_regulariser_resumes_bit_identical(
     resumed from step 3, it ends as the uninterrupted run, CR network and its Adam included."""
     config = REFERENCE.with_changes(cr_weight=1.0, cr_schedule="progressive:4")
     trainer.train(config, tmp_path / "reference", progress=False)
-    interrupt_in_step(monkeypatch, 5)
-    with pytest.raises(KeyboardInterrupt):
-        trainer.train(config, tmp_path / "run", progress=False)
-    monkeypatch.undo()
+    train_until_interrupted(monkeypatch, config, tmp_path / "run", 5)
     trainer.train(config, tmp_path / "run", resume=True, progress=False)
     assert "contrastive" in load_checkpoint(tmp_path / "run" / CHECKPOINT_DIR / checkpoint_name(5))
     assert_same_run(tmp_path / "run", tmp_path / "reference", 5)

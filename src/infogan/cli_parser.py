@@ -133,7 +133,7 @@ def _add_speed_options(parser: argparse.ArgumentParser, default: object) -> None
     )
     flag = {"action": "store_const", "const": True} if default is None else {"action": "store_true"}
     parser.add_argument("--compile", **flag, help="run the networks through torch.compile")
-    parser.add_argument("--channels-last", **flag, help="channels-last memory for the convolutions (CUDA)")
+    parser.add_argument("--channels-last", **flag, help="channels-last memory for the convolutions")
     if default is None:
         parser.add_argument(
             "--sync-bn",

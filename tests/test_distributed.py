@@ -104,7 +104,8 @@ def test_two_processes_with_sync_bn_match_one_process(tiny_npz, tmp_path, extra)
     """Same global batch, same data, latents and shifts: step 1's losses agree to float32
     rounding (1e-5); Adam's first update divides each gradient by its own size, so
     rounding-level differences in near-zero gradients move those weights by up to 2 lr, and
-    step 2 agrees to 5e-4 only."""
+    step 2 agrees to 2e-3 only (7.2e-4 seen with shifts on an AVX-512 CPU; a wrong shard of
+    data, latents or shifts shows at step 1 already)."""
     job = _torchrun(_flags(tiny_npz, tmp_path / "two", 2) + extra)
     torch.set_num_threads(1)
     try:
@@ -116,7 +117,7 @@ def test_two_processes_with_sync_bn_match_one_process(tiny_npz, tmp_path, extra)
     assert stderr.count("infogan: done") == 1  # process 0 alone speaks for the run
     one, two = metrics_without_time(tmp_path / "one"), metrics_without_time(tmp_path / "two")
     assert [line.keys() for line in one] == [line.keys() for line in two]
-    for line_one, line_two, tolerance in zip(one, two, (1e-5, 5e-4)):
+    for line_one, line_two, tolerance in zip(one, two, (1e-5, 2e-3)):
         for name in ("loss/d", "loss/g", "d/real", "d/fake", "info/c1", "info/c2", "info/c3"):
             assert abs(line_one[name] - line_two[name]) < tolerance, (line_one["step"], name)
     assert sorted(p.name for p in (tmp_path / "two").rglob("*")) == sorted(

@@ -3,9 +3,11 @@
     python benchmarks/run_seeds.py --preset fashion-mnist --seeds 0-2
     python benchmarks/run_seeds.py --preset mnist --seeds 100-109 --device cuda --out runs/ten-seeds
     python benchmarks/run_seeds.py --preset mnist --seeds 100-109 --augment-shift 2   # runs/mnist-shift2-seedN
+    python benchmarks/run_seeds.py --preset fashion-mnist --codes "cat:10:scale=10,unif:2:scale=10" --name s10
 
 Each seed trains into OUT/<preset>-seed<N> (OUT/<preset>-shift<K>-seed<N> with
-``--augment-shift K``) with the preset's own settings (the default
+``--augment-shift K``, OUT/<preset>-<NAME>-seed<N> with ``--name NAME``) with the preset's own
+settings, ``--codes`` (the spec string of ``infogan train --codes``) replacing its codes (the default
 command's run, seed by seed). A folder that already holds a run is resumed (bit-exactly) up
 to the preset's steps, so the command can be stopped and started again at will; a finished
 run is left as it is. The table is ``summarize_runs.py``'s: final and best c1 accuracy, NMI,
@@ -18,6 +20,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from infogan.latent import LatentSpec
+from infogan.latent_parsing import parse_codes
 from infogan.presets import get_preset
 from infogan.run_folder import CONFIG_FILE
 from infogan.trainer import train
@@ -42,13 +46,18 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=0.95, help="accuracy whose first time is reported")
     parser.add_argument("--steps", type=int, help="override the preset's number of updates (e.g. a smoke test)")
     parser.add_argument("--augment-shift", type=int, default=0, help="train --augment-shift PIXELS (default 0)")
+    parser.add_argument("--codes", help="replace the preset's codes, e.g. cat:10:scale=10,unif:2:scale=10")
+    parser.add_argument("--name", help="run folders OUT/<preset>-<NAME>-seed<N>")
     args = parser.parse_args()
     run_dirs = []
     for seed in parse_seeds(args.seeds):
         config = get_preset(args.preset).with_changes(seed=seed, device=args.device)
         config = config if args.steps is None else config.with_changes(steps=args.steps)
         config = config.with_changes(augment_shift=args.augment_shift or config.augment_shift)
+        if args.codes:
+            config = config.with_changes(latent=LatentSpec(config.latent.noise, parse_codes(args.codes)))
         name = args.preset + (f"-shift{args.augment_shift}" if args.augment_shift else "")
+        name += f"-{args.name}" if args.name else ""
         run_dir = args.out / f"{name}-seed{seed}"
         resume = (run_dir / CONFIG_FILE).is_file()
         print(f"{'resuming' if resume else 'training'} {run_dir}", file=sys.stderr)
